@@ -1,0 +1,8 @@
+"""archiver: discover, download, clean and archive news articles into SQLite."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("archiver")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0"

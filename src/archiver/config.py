@@ -1,0 +1,242 @@
+"""Read `config.toml` into frozen dataclasses; unknown keys and wrong values are errors.
+
+Every error is a `ConfigError` naming the file, the key and what was expected, raised before
+any download starts.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from archiver import __version__
+from archiver.errors import ConfigError
+
+DEFAULT_CONFIG = Path("config.toml")
+CONFIG_ENV = "ARCHIVER_CONFIG"
+DEFAULT_USER_AGENT = f"archiver/{__version__} (article archiver; Python httpx)"
+SOURCE_KINDS = ("urls", "feed", "sitemap", "page")
+SUPPORTED_KINDS = ("urls",)  # feed, sitemap and page sources come with the sources issue
+
+
+@dataclass(frozen=True)
+class ArchiveSettings:
+    """Where the SQLite archive lives."""
+
+    path: Path = Path("archive.db")
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """How pages are downloaded: limits, politeness, identity."""
+
+    user_agent: str = DEFAULT_USER_AGENT
+    timeout: float = 30.0
+    max_bytes: int = 5_000_000
+    concurrency: int = 4
+    per_host_delay: float = 1.0
+    respect_robots: bool = True
+    retries: int = 2
+    max_redirects: int = 5
+
+
+@dataclass(frozen=True)
+class ExtractSettings:
+    """The quality gate: what a page must hold to be stored as an article."""
+
+    min_words: int = 30
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """One `[[sources]]` entry: a name, its kind and the URLs it starts from."""
+
+    name: str
+    kind: str
+    urls: tuple[str, ...]
+    links: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration, as loaded from one file (or the defaults)."""
+
+    path: Path | None = None
+    archive: ArchiveSettings = field(default_factory=ArchiveSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
+    sources: tuple[SourceSettings, ...] = ()
+
+
+def resolve_config_path(explicit: str | os.PathLike[str] | None) -> tuple[Path, bool]:
+    """The config path to use and whether the user named it (option or environment)."""
+    if explicit is not None:
+        return Path(explicit), True
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env), True
+    return DEFAULT_CONFIG, False
+
+
+def load_config(path: Path, *, required: bool) -> Config:
+    """Load `path`; when it does not exist, return defaults unless `required`."""
+    where = str(path)
+    if not path.exists():
+        if required:
+            raise ConfigError(where, None, "file not found")
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(where, None, f"invalid TOML: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(where, None, f"cannot read: {exc}") from exc
+    return parse_config(data, where, base=path.parent)
+
+
+def parse_config(data: Mapping[str, Any], where: str, *, base: Path = Path(".")) -> Config:
+    """Validate a parsed TOML document into a `Config`."""
+    _reject_unknown(data, ("archive", "fetch", "extract", "sources"), where, "")
+    archive = _table(data, "archive", where)
+    fetch = _table(data, "fetch", where)
+    extract = _table(data, "extract", where)
+    _reject_unknown(archive, ("path",), where, "archive.")
+    _reject_unknown(fetch, tuple(FetchSettings.__dataclass_fields__), where, "fetch.")
+    _reject_unknown(extract, tuple(ExtractSettings.__dataclass_fields__), where, "extract.")
+    db_path = Path(_get(archive, "path", str, "archive.db", where, "archive.path"))
+    return Config(
+        path=Path(where),
+        archive=ArchiveSettings(path=db_path if db_path.is_absolute() else base / db_path),
+        fetch=_fetch_settings(fetch, where),
+        extract=ExtractSettings(
+            min_words=_get(extract, "min_words", int, 30, where, "extract.min_words", _at_least(0))
+        ),
+        sources=_sources(data.get("sources", []), where),
+    )
+
+
+def _fetch_settings(table: Mapping[str, Any], where: str) -> FetchSettings:
+    d = FetchSettings()
+
+    def get(key: str, kind: type, check: Callable[[Any], str | None] | None = None) -> Any:
+        return _get(table, key, kind, getattr(d, key), where, f"fetch.{key}", check)
+
+    user_agent = get("user_agent", str, lambda v: None if v.strip() else "a non-empty string")
+    return FetchSettings(
+        user_agent=user_agent,
+        timeout=float(get("timeout", float, _above(0))),
+        max_bytes=get("max_bytes", int, _at_least(1024)),
+        concurrency=get("concurrency", int, _at_least(1)),
+        per_host_delay=float(get("per_host_delay", float, _at_least(0))),
+        respect_robots=get("respect_robots", bool),
+        retries=get("retries", int, _at_least(0)),
+        max_redirects=get("max_redirects", int, _at_least(0)),
+    )
+
+
+def _sources(raw: Any, where: str) -> tuple[SourceSettings, ...]:
+    if not isinstance(raw, list) or not all(isinstance(s, dict) for s in raw):
+        raise ConfigError(where, "sources", "expected [[sources]] tables")
+    seen: set[str] = set()
+    out = []
+    for i, table in enumerate(raw):
+        label = f"sources[{i}]"
+        name = _get(table, "name", str, None, where, f"{label}.name")
+        if not name:
+            raise ConfigError(where, f"{label}.name", "every source needs a non-empty name")
+        label = f"sources '{name}'"
+        if name in seen:
+            raise ConfigError(where, f"{label}.name", "source names must be unique")
+        seen.add(name)
+        _reject_unknown(table, ("name", "links", *SOURCE_KINDS), where, f"{label}.")
+        out.append(_source(table, name, label, where))
+    return tuple(out)
+
+
+def _source(table: Mapping[str, Any], name: str, label: str, where: str) -> SourceSettings:
+    kinds = [k for k in SOURCE_KINDS if k in table]
+    if len(kinds) != 1:
+        found = ", ".join(kinds) or "none"
+        raise ConfigError(
+            where, label, f"needs exactly one of {', '.join(SOURCE_KINDS)} (found {found})"
+        )
+    kind = kinds[0]
+    if kind not in SUPPORTED_KINDS:
+        raise ConfigError(where, f"{label}.{kind}", "this source kind is not supported yet")
+    if kind == "urls":
+        urls = table["urls"]
+        if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+            raise ConfigError(where, f"{label}.urls", "expected a list of URL strings")
+    else:
+        urls = [_get(table, kind, str, None, where, f"{label}.{kind}")]
+    for url in urls:
+        problem = _url_problem(url)
+        if problem:
+            raise ConfigError(where, f"{label}.{kind}", f"{url!r}: {problem}")
+    links = _get(table, "links", str, None, where, f"{label}.links") if "links" in table else None
+    return SourceSettings(name=name, kind=kind, urls=tuple(urls), links=links)
+
+
+def _url_problem(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return "expected an http:// or https:// URL"
+    if not parts.hostname:
+        return "the URL has no host"
+    return None
+
+
+def _table(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(where, key, f"expected a [{key}] table")
+    return value
+
+
+def _reject_unknown(table: Mapping[str, Any], known: tuple[str, ...], where: str, p: str) -> None:
+    for key in table:
+        if key not in known:
+            raise ConfigError(
+                where, f"{p}{key}", f"unknown key (expected one of: {', '.join(known)})"
+            )
+
+
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+
+
+def _get(
+    table: Mapping[str, Any],
+    key: str,
+    kind: type,
+    default: Any,
+    where: str,
+    label: str,
+    check: Callable[[Any], str | None] | None = None,
+) -> Any:
+    if key not in table:
+        if default is None:
+            raise ConfigError(where, label, f"missing; expected {_TYPE_NAMES[kind]}")
+        return default
+    value = table[key]
+    ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
+    if kind is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok:
+        raise ConfigError(where, label, f"expected {_TYPE_NAMES[kind]}, got {value!r}")
+    problem = check(value) if check else None
+    if problem:
+        raise ConfigError(where, label, f"expected {problem}, got {value!r}")
+    return value
+
+
+def _at_least(minimum: float) -> Callable[[Any], str | None]:
+    return lambda v: None if v >= minimum else f"a value >= {minimum}"
+
+
+def _above(minimum: float) -> Callable[[Any], str | None]:
+    return lambda v: None if v > minimum else f"a value > {minimum}"

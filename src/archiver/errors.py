@@ -1,0 +1,73 @@
+"""The one exception tree of archiver; every third-party error is translated into it.
+
+    ArchiverError                  base: a message fit for one line on stderr
+    ├── ConfigError                bad config file: names the file and the key
+    ├── FetchError                 a download failed: url, reason (fixed vocabulary), record
+    ├── ExtractError               the extractor could not process a page: reason
+    │   └── NotAnArticle           the page is not an article (navigation, cookie wall, too short)
+    └── StoreError                 the archive cannot be opened or written
+
+`reason` values are short identifiers Datasette can facet on: `timeout`, `too_large`,
+`not_html`, `robots`, `bad_url`, `bad_scheme`, `too_many_redirects`, `connect_error`,
+`network_error`, `http_404` (any `http_<status>`), `empty`, `too_short`, `navigation`,
+`parse_error`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from archiver.models import FetchRecord
+
+
+class ArchiverError(Exception):
+    """Base of every error archiver raises on purpose."""
+
+
+class ConfigError(ArchiverError):
+    """The configuration file is missing, unreadable or holds a wrong key or value."""
+
+    def __init__(self, path: str, key: str | None, message: str) -> None:
+        self.path = path
+        self.key = key
+        self.message = message
+        where = f"{path}: {key}" if key else path
+        super().__init__(f"{where}: {message}")
+
+
+class FetchError(ArchiverError):
+    """A page could not be downloaded as HTML; `record` says what the server answered."""
+
+    def __init__(
+        self,
+        url: str,
+        reason: str,
+        detail: str = "",
+        *,
+        record: FetchRecord | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.url = url
+        self.reason = reason
+        self.detail = detail
+        self.record = record
+        self.retry_after = retry_after
+        super().__init__(f"{url}: {reason}" + (f" ({detail})" if detail else ""))
+
+
+class ExtractError(ArchiverError):
+    """The extractor could not process a page."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        self.reason = reason
+        self.detail = detail
+        super().__init__(reason + (f" ({detail})" if detail else ""))
+
+
+class NotAnArticle(ExtractError):
+    """The page holds no article worth storing (navigation only, cookie wall, too short)."""
+
+
+class StoreError(ArchiverError):
+    """The archive cannot be opened, migrated or written."""
