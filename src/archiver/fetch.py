@@ -1,0 +1,264 @@
+"""Download pages politely and safely; the only module that imports httpx.
+
+A `Fetcher` owns one `httpx.AsyncClient` for a run, the robots.txt cache and per-host pacing.
+Every page has a total deadline (not only a per-read timeout), a streamed size cap on the
+decoded body, a redirect limit, http(s) only, HTML-like content types only; every attempt,
+failed or not, is described by a `FetchRecord`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import stamina
+from protego import Protego
+
+from archiver.charsets import charset_from_content_type, decode_html
+from archiver.config import FetchSettings
+from archiver.errors import FetchError
+from archiver.models import FetchRecord, Page
+from archiver.urls import is_web_url
+
+HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml", "text/plain")
+RETRYABLE = frozenset({"timeout", "connect_error", "http_429", "http_503"})
+MAX_RETRY_AFTER = 120.0  # a server asking for longer than this is given up on for this run
+ROBOTS_MAX_BYTES = 512_000
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"PK\x03\x04", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b")
+
+
+@dataclass
+class _HostState:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    last_start: float | None = None
+
+
+class Fetcher:
+    """Downloads for one run: `async with Fetcher(settings) as f: await f.fetch_page(url)`."""
+
+    def __init__(
+        self,
+        settings: FetchSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self.settings = settings
+        self._transport = transport
+        self._clock = clock
+        self._sleep = sleep
+        self._client: httpx.AsyncClient | None = None
+        self._hosts: dict[str, _HostState] = {}
+        self._robots: dict[str, Protego | bool] = {}
+        self._slots = asyncio.Semaphore(settings.concurrency)
+
+    async def __aenter__(self) -> Fetcher:
+        self._client = httpx.AsyncClient(
+            headers={"User-Agent": self.settings.user_agent, "Accept": "text/html,*/*;q=0.5"},
+            follow_redirects=True,
+            max_redirects=self.settings.max_redirects,
+            timeout=httpx.Timeout(self.settings.timeout),
+            transport=self._transport,
+        )
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def fetch_page(self, url: str) -> Page:
+        """Download `url` as HTML; raises FetchError with a reason and the fetch record."""
+        if not is_web_url(url):
+            raise FetchError(
+                url,
+                "bad_url",
+                "only http:// and https:// URLs are fetched",
+                record=FetchRecord(url=url, fetched_at=_now(), reason="bad_url"),
+            )
+        if self.settings.respect_robots and not await self._robots_allow(url):
+            raise FetchError(
+                url,
+                "robots",
+                "disallowed by robots.txt",
+                record=FetchRecord(url=url, fetched_at=_now(), reason="robots"),
+            )
+        retrying = stamina.retry_context(
+            on=_retry_backoff,
+            attempts=self.settings.retries + 1,
+            timeout=None,
+            wait_initial=1.0,
+            wait_max=60.0,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._paced(url, self._download_html)
+        raise AssertionError("unreachable: stamina re-raises the last error")  # pragma: no cover
+
+    async def _paced(self, url: str, job: Callable[[str], Awaitable[Page]]) -> Page:
+        """Run `job(url)` within the global concurrency limit, one request at a time per host,
+        `per_host_delay` seconds apart."""
+        host = (urlsplit(url).hostname or "").lower()
+        state = self._hosts.setdefault(host, _HostState())
+        async with self._slots, state.lock:
+            if state.last_start is not None:
+                wait = state.last_start + self.settings.per_host_delay - self._clock()
+                if wait > 0:
+                    await self._sleep(wait)
+            state.last_start = self._clock()
+            return await job(url)
+
+    async def _download_html(self, url: str) -> Page:
+        raw, record = await self._download(url, self.settings.max_bytes, html_only=True)
+        charset = charset_from_content_type(record.content_type)
+        html, encoding = decode_html(raw, charset)
+        return Page(
+            url=url,
+            final_url=record.final_url or url,
+            html=html,
+            raw=raw,
+            encoding=encoding,
+            record=record,
+        )
+
+    async def _download(self, url: str, cap: int, *, html_only: bool) -> tuple[bytes, FetchRecord]:
+        """GET `url` within the total deadline and the size cap; errors become FetchError."""
+        assert self._client is not None, "use Fetcher as an async context manager"
+        started = self._clock()
+        seen: dict[str, Any] = {"url": url, "fetched_at": _now()}
+
+        def fail(reason: str, detail: str, retry_after: float | None = None) -> FetchError:
+            record = FetchRecord(
+                **seen, elapsed=self._clock() - started, reason=reason, error=detail or reason
+            )
+            return FetchError(url, reason, detail, record=record, retry_after=retry_after)
+
+        try:
+            async with asyncio.timeout(self.settings.timeout):
+                async with self._client.stream("GET", url) as response:
+                    _note_response(seen, response)
+                    _check_response(response, cap, html_only, fail)
+                    body = bytearray()
+                    async for chunk in response.aiter_bytes():
+                        body += chunk
+                        if len(body) > cap:
+                            raise fail("too_large", f"body over the {cap}-byte cap")
+                    seen["bytes"] = len(body)
+        except FetchError:
+            raise
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            raise fail("timeout", f"no complete answer within {self.settings.timeout:g}s") from exc
+        except httpx.TooManyRedirects as exc:
+            raise fail("too_many_redirects", f"more than {self.settings.max_redirects}") from exc
+        except httpx.UnsupportedProtocol as exc:
+            raise fail("bad_scheme", f"redirected to a non-http(s) URL: {exc}") from exc
+        except httpx.ConnectError as exc:
+            raise fail("connect_error", str(exc) or type(exc).__name__) from exc
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise fail("network_error", str(exc) or type(exc).__name__) from exc
+        if html_only and bytes(body[:8]).startswith(_BINARY_MAGIC):
+            raise fail("not_html", "binary content served as text")
+        record = FetchRecord(**seen, elapsed=self._clock() - started)
+        return bytes(body), record
+
+    async def _robots_allow(self, url: str) -> bool:
+        """Whether robots.txt of the URL's site allows our user agent (cached per run).
+
+        RFC 9309: a 4xx robots.txt allows everything; an unreachable one (5xx, network
+        error) disallows everything until the next run.
+        """
+        parts = urlsplit(url)
+        origin = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+        rules = self._robots.get(origin)
+        if rules is None:
+            rules = await self._load_robots(origin + "/robots.txt")
+            self._robots[origin] = rules
+        if isinstance(rules, bool):
+            return rules
+        return bool(rules.can_fetch(url, self.settings.user_agent))
+
+    async def _load_robots(self, robots_url: str) -> Protego | bool:
+        async def job(u: str) -> Page:
+            raw, record = await self._download(u, ROBOTS_MAX_BYTES, html_only=False)
+            return Page(
+                url=u,
+                final_url=u,
+                html=raw.decode("utf-8", "replace"),
+                raw=raw,
+                encoding="utf-8",
+                record=record,
+            )
+
+        try:
+            page = await self._paced(robots_url, job)
+        except FetchError as exc:
+            status = exc.record.status if exc.record else None
+            return status is not None and 400 <= status < 500
+        return Protego.parse(page.html)
+
+
+def _note_response(seen: dict[str, Any], response: httpx.Response) -> None:
+    seen.update(
+        final_url=str(response.url),
+        status=response.status_code,
+        content_type=response.headers.get("content-type"),
+        etag=response.headers.get("etag"),
+        last_modified=response.headers.get("last-modified"),
+    )
+
+
+def _check_response(
+    response: httpx.Response,
+    cap: int,
+    html_only: bool,
+    fail: Callable[..., FetchError],
+) -> None:
+    status = response.status_code
+    if status >= 400:
+        retry_after = _retry_after(response.headers.get("retry-after"))
+        raise fail(f"http_{status}", response.reason_phrase, retry_after)
+    if html_only:
+        ctype = (response.headers.get("content-type") or "").split(";")[0].strip().lower()
+        if ctype and ctype not in HTML_TYPES:
+            raise fail("not_html", f"content type {ctype}")
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise fail("too_large", f"Content-Length {declared} over the {cap}-byte cap")
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _retry_backoff(exc: Exception) -> bool | float:
+    """stamina hook: retry timeouts, refused connections, 429 and 503 (after Retry-After)."""
+    if not isinstance(exc, FetchError) or exc.reason not in RETRYABLE:
+        return False
+    if exc.retry_after is not None:
+        return exc.retry_after if exc.retry_after <= MAX_RETRY_AFTER else False
+    return True
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
