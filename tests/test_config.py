@@ -1,0 +1,104 @@
+"""The config loader: the example loads; every wrong key or value is one clear ConfigError."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from archiver.config import Config, FetchSettings, load_config, resolve_config_path
+from archiver.errors import ConfigError
+
+ROOT = Path(__file__).parent.parent
+
+
+def load(tmp_path: Path, text: str) -> Config:
+    path = tmp_path / "c.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_config(path, required=True)
+
+
+def test_example_config_loads() -> None:
+    """The shipped config.toml is valid and lists at least one source."""
+    config = load_config(ROOT / "config.toml", required=True)
+    assert config.sources
+    assert config.archive.path == ROOT / "archive.db"
+    assert "archiver" in config.fetch.user_agent
+
+
+def test_missing_file_gives_defaults_unless_required(tmp_path: Path) -> None:
+    """A missing optional config is the defaults; a required one is an error."""
+    assert load_config(tmp_path / "none.toml", required=False) == Config()
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "none.toml", required=True)
+
+
+def test_values_are_read(tmp_path: Path) -> None:
+    """Every [fetch] key is read; integers are accepted where seconds are expected."""
+    config = load(
+        tmp_path,
+        "[fetch]\nuser_agent='me (+https://me.test)'\ntimeout=5\n"
+        "max_bytes=2048\nconcurrency=2\nper_host_delay=0.5\nrespect_robots=false\n"
+        "retries=0\nmax_redirects=1\n[[sources]]\nname='a'\nurls=['https://a.test/x']\n",
+    )
+    assert config.fetch == FetchSettings("me (+https://me.test)", 5.0, 2048, 2, 0.5, False, 0, 1)
+    assert config.sources[0].urls == ("https://a.test/x",)
+    assert config.archive.path == tmp_path / "archive.db"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[fetch]\ntimout = 3\n", "fetch.timout: unknown key"),
+        ("[fetch]\ntimeout = 'x'\n", "fetch.timeout: expected a number, got 'x'"),
+        ("[fetch]\ntimeout = 0\n", "fetch.timeout: expected a value > 0, got 0"),
+        ("[fetch]\nretries = true\n", "fetch.retries: expected an integer, got True"),
+        ("[fetch]\nrespect_robots = 1\n", "fetch.respect_robots: expected true or false, got 1"),
+        ("[fetch]\nconcurrency = 0\n", "fetch.concurrency: expected a value >= 1, got 0"),
+        ("[archive]\npath = 3\n", "archive.path: expected a string, got 3"),
+        ("fetch = 3\n", "fetch: expected a [fetch] table"),
+        ("[extra]\n", "extra: unknown key"),
+        ("[[sources]]\nurls = ['https://a.test/']\n", "sources[0].name: missing"),
+        (
+            "[[sources]]\nname = 'a'\n",
+            "sources 'a': needs exactly one of urls, feed, sitemap, page",
+        ),
+        (
+            "[[sources]]\nname = 'a'\nurls = ['https://a.test/']\nfeed = 'https://a.test/rss'\n",
+            "found urls, feed",
+        ),
+        (
+            "[[sources]]\nname = 'a'\nurls = ['ftp://a.test/']\n",
+            "sources 'a'.urls: 'ftp://a.test/'",
+        ),
+        ("[[sources]]\nname = 'a'\nurls = 'https://a.test/'\n", "expected a list of URL strings"),
+        ("[[sources]]\nname = 'a'\nurls = []\n[[sources]]\nname = 'a'\nurls = []\n", "unique"),
+        ("[[sources]]\nname = 'a'\nurls = []\ncolour = 'red'\n", "sources 'a'.colour: unknown"),
+        ("[[sources]]\nname = 'a'\nfeed = 'https://a.test/rss'\n", "not supported yet"),
+        ("[fetch\n", "invalid TOML"),
+        ("[fetch]\ntimeout = 3\ntimeout = 4\n", "invalid TOML"),
+    ],
+)
+def test_bad_config_names_the_key(tmp_path: Path, text: str, message: str) -> None:
+    """Each mistake is a ConfigError whose one-line message names the file and the key."""
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, text)
+    line = str(info.value)
+    assert line.startswith(str(tmp_path / "c.toml") + ":")
+    assert message in line
+    assert "\n" not in line
+
+
+def test_toml_error_shows_the_line(tmp_path: Path) -> None:
+    """A TOML syntax error says where it is."""
+    with pytest.raises(ConfigError, match=r"line 3"):
+        load(tmp_path, "[fetch]\ntimeout = 3\nretries = = 2\n")
+
+
+def test_config_path_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--config wins, then $ARCHIVER_CONFIG, then ./config.toml."""
+    monkeypatch.setenv("ARCHIVER_CONFIG", "/etc/a.toml")
+    assert resolve_config_path("x.toml") == (Path("x.toml"), True)
+    assert resolve_config_path(None) == (Path("/etc/a.toml"), True)
+    monkeypatch.delenv("ARCHIVER_CONFIG")
+    assert resolve_config_path(None) == (Path("config.toml"), False)

@@ -1,0 +1,185 @@
+"""Extraction of every fixture page, and the rules behind it, one behaviour per test."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+
+from archiver.clean import clean_tree, is_furniture_name
+from archiver.errors import ExtractError, NotAnArticle
+from archiver.extract import extract_article
+from archiver.models import count_words
+from tests.conftest import PAGES
+
+CASES = sorted(p.name.removesuffix(".expected.json") for p in PAGES.glob("*.expected.json"))
+ARTICLES = [
+    c
+    for c in CASES
+    if not json.loads((PAGES / f"{c}.expected.json").read_text()).get("not_article")
+]
+NOT_ARTICLES = [c for c in CASES if c not in ARTICLES]
+FIELDS = (
+    "title",
+    "author",
+    "published",
+    "sitename",
+    "language",
+    "canonical_url",
+    "description",
+    "image",
+)
+
+
+def truth(name: str) -> dict[str, object]:
+    data: dict[str, object] = json.loads((PAGES / f"{name}.expected.json").read_text("utf-8"))
+    return data
+
+
+def test_the_fixture_set_has_every_shape() -> None:
+    """At least the seed-like page, a news page, a blog, non-articles and a windows-1252 page."""
+    assert {"seed-blog-fr", "news-cookie-en", "blog-comments-en", "windows-1252-fr"} <= set(
+        ARTICLES
+    )
+    assert {"navigation-only", "cookie-wall", "too-short"} <= set(NOT_ARTICLES)
+
+
+@pytest.mark.parametrize("name", ARTICLES)
+def test_article_text_is_exactly_the_body(name: str) -> None:
+    """The text is the article's paragraphs in order, furniture and caption left out."""
+    article = extract_article((PAGES / f"{name}.html").read_bytes(), None)
+    assert article.text == truth(name)["text"]
+
+
+@pytest.mark.parametrize("name", ARTICLES)
+def test_article_metadata(name: str) -> None:
+    """Title, author, date, site, language, canonical URL, description, image and tags."""
+    article = extract_article((PAGES / f"{name}.html").read_bytes(), None)
+    expected = truth(name)
+    for field in FIELDS:
+        assert getattr(article, field) == expected[field], field
+    assert list(article.tags) == expected["tags"]
+
+
+@pytest.mark.parametrize("name", NOT_ARTICLES)
+def test_non_articles_are_refused_with_a_reason(name: str) -> None:
+    """Navigation, cookie walls and too-short pages raise NotAnArticle with a reason."""
+    with pytest.raises(NotAnArticle) as info:
+        extract_article((PAGES / f"{name}.html").read_bytes(), None)
+    assert info.value.reason in {"empty", "too_short", "navigation"}
+
+
+def test_seed_page_keeps_typography() -> None:
+    """Guillemets, non-breaking spaces and the ellipsis are stored exactly."""
+    article = extract_article((PAGES / "seed-blog-fr.html").read_text("utf-8"))
+    assert "«\u00a0" in article.title  # type: ignore[operator]
+    assert "\u00a0:" in article.text or "\u00a0»" in article.text
+    assert "…" in article.text
+    for furniture in (
+        "Close",
+        "Laisser un commentaire",
+        "Votre adresse e-mail",
+        "0 Comments",
+        "scroll to top",
+        "Partager",
+    ):
+        assert furniture not in article.text
+
+
+def test_caption_is_not_body_text() -> None:
+    """A figure's caption never reaches the text."""
+    html = (PAGES / "seed-blog-fr.html").read_text("utf-8")
+    caption = LexborHTMLParser(html).css_first("figcaption")
+    assert caption is not None
+    assert caption.text(strip=True)[:40] not in extract_article(html).text
+
+
+def test_url_makes_links_absolute() -> None:
+    """A relative canonical link is resolved against the page URL."""
+    html = (
+        "<html lang='en'><head><link rel='canonical' href='/a/story'></head><body><article>"
+        + "<p>"
+        + "Words that make a paragraph long enough to pass. " * 10
+        + "</p>"
+        + "</article></body></html>"
+    )
+    article = extract_article(html, "https://news.example/x?utm_source=y")
+    assert article.canonical_url == "https://news.example/a/story"
+
+
+@pytest.mark.parametrize("html", ["", "   ", b"", "<html></html>", "\x00\x01garbage\xff"])
+def test_empty_or_garbage_is_not_an_article(html: str | bytes) -> None:
+    """Empty input and garbage raise NotAnArticle, never anything else."""
+    with pytest.raises(NotAnArticle):
+        extract_article(html)
+
+
+def test_not_an_article_is_an_extract_error() -> None:
+    """Callers can catch one documented exception."""
+    assert issubclass(NotAnArticle, ExtractError)
+
+
+def test_min_words_is_the_gate() -> None:
+    """The same page passes or fails the gate by `min_words`."""
+    html = "<html><body><article><p>" + "mot " * 40 + "</p></article></body></html>"
+    assert extract_article(html, min_words=40).word_count == 40
+    with pytest.raises(NotAnArticle) as info:
+        extract_article(html, min_words=41)
+    assert info.value.reason == "too_short"
+
+
+@pytest.mark.parametrize(
+    ("names", "furniture"),
+    [
+        ("share-bar", True),
+        ("cookieBanner", True),
+        ("comments-area", True),
+        ("jp-relatedposts", True),
+        ("scroll-to-top", True),
+        ("newsletter_box", True),
+        ("post-123 tag-social-media category-comments", False),
+        ("entry-content", False),
+        ("headline", False),
+        ("shadow", False),
+        ("article-body", False),
+    ],
+)
+def test_furniture_names(names: str, furniture: bool) -> None:
+    """Class and id names are read by their parts; taxonomy classes are not furniture."""
+    assert is_furniture_name(names) is furniture
+
+
+def test_cleanup_keeps_a_wrapper_holding_most_text() -> None:
+    """An element named like furniture that holds most of the page is kept."""
+    body = "<p>" + "Real article text. " * 50 + "</p>"
+    tree = LexborHTMLParser(
+        f"<html><body><div class='sidebar-layout'>{body}</div>"
+        "<div class='share'>Share</div></body></html>"
+    )
+    clean_tree(tree)
+    assert "Real article text." in tree.html  # type: ignore[operator]
+    assert "Share" not in tree.html  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"), [("un deux trois", 3), ("l’été, déjà", 3), ("日本語の文章です", 4), ("", 0)]
+)
+def test_count_words(text: str, words: int) -> None:
+    """Words are \\w+ runs; unspaced scripts count two characters a word."""
+    assert count_words(text) == words
+
+
+def test_extract_accepts_bytes_in_legacy_encoding() -> None:
+    """Bytes are decoded like a download: windows-1252 without a declaration works."""
+    raw = (PAGES / "windows-1252-fr.html").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    assert extract_article(raw).text == truth("windows-1252-fr")["text"]
+
+
+def test_fixture_pages_are_ours() -> None:
+    """Every fixture page has its expected result beside it."""
+    for page in PAGES.glob("*.html"):
+        assert Path(str(page).removesuffix(".html") + ".expected.json").exists(), page.name

@@ -1,0 +1,155 @@
+"""The archive: keys, idempotent writes, revisions, atomicity, raw HTML, schema."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from archiver import store
+from archiver.errors import StoreError
+from archiver.models import Article, FetchRecord, Page
+
+ARTICLE = Article(
+    text="Premier paragraphe.\n\nSecond paragraphe.",
+    title="Titre",
+    author="A. Auteur",
+    published="2024-03-28",
+    language="fr",
+    tags=("IA", "tech"),
+    canonical_url="https://blog.example/2024/03/titre/",
+)
+
+
+def page(
+    url: str = "https://blog.example/2024/03/titre/?utm_source=rss",
+    html: str = "<p>x</p>",
+    when: int = 0,
+) -> Page:
+    record = FetchRecord(
+        url=url,
+        fetched_at=datetime(2024, 3, 28, 12, when, tzinfo=UTC),
+        final_url=url,
+        status=200,
+        content_type="text/html",
+        bytes=len(html),
+    )
+    return Page(
+        url=url, final_url=url, html=html, raw=html.encode(), encoding="utf-8", record=record
+    )
+
+
+def count(db_path: Path, table: str) -> int:
+    with sqlite3.connect(db_path) as conn:
+        return int(conn.execute(f"select count(*) from {table}").fetchone()[0])
+
+
+def test_saving_twice_is_idempotent(tmp_path: Path) -> None:
+    """The same article saved twice: one row, no revision, the check time moves."""
+    db = store.open_archive(tmp_path / "a.db")
+    first = store.save_article(db, ARTICLE, page(when=0))
+    second = store.save_article(db, ARTICLE, page(when=5))
+    assert (first.outcome, second.outcome) == ("new", "unchanged")
+    row = store.find_article(db, "https://blog.example/2024/03/titre/")
+    assert row is not None
+    assert row["first_seen"] == "2024-03-28T12:00:00+00:00"
+    assert row["last_checked"] == "2024-03-28T12:05:00+00:00"
+    assert row["tags"] == ["IA", "tech"]
+    assert count(tmp_path / "a.db", "articles") == 1
+    assert count(tmp_path / "a.db", "revisions") == 0
+
+
+def test_changed_text_makes_a_revision(tmp_path: Path) -> None:
+    """A new text keeps the old one in revisions, with the time span it was current."""
+    db = store.open_archive(tmp_path / "a.db")
+    store.save_article(db, ARTICLE, page(when=0))
+    edited = replace(ARTICLE, text=ARTICLE.text + "\n\nCorrection.")
+    assert store.save_article(db, edited, page(html="<p>y</p>", when=9)).outcome == "changed"
+    rev = list(db.query("select * from revisions"))
+    assert [r["text"] for r in rev] == [ARTICLE.text]
+    assert rev[0]["valid_from"] == "2024-03-28T12:00:00+00:00"
+    assert rev[0]["valid_to"] == "2024-03-28T12:09:00+00:00"
+    assert store.find_article(db, ARTICLE.canonical_url or "")["text"] == edited.text  # type: ignore[index]
+    assert count(tmp_path / "a.db", "raw_pages") == 2
+
+
+def test_key_is_the_same_site_canonical(tmp_path: Path) -> None:
+    """Two URLs of one article (tracking parameters, canonical link) give one row."""
+    db = store.open_archive(tmp_path / "a.db")
+    store.save_article(db, ARTICLE, page("https://blog.example/?p=123"))
+    store.save_article(db, ARTICLE, page("https://www.blog.example/2024/03/titre/?fbclid=x"))
+    assert count(tmp_path / "a.db", "articles") == 1
+    assert store.find_article(db, "https://blog.example/?p=123") is not None
+
+
+@pytest.mark.parametrize(
+    ("canonical", "key"),
+    [
+        ("https://other.example/story", "https://blog.example/a"),
+        ("https://blog.example/", "https://blog.example/a"),
+        (None, "https://blog.example/a"),
+        ("https://blog.example/b#x", "https://blog.example/b"),
+    ],
+)
+def test_article_key(canonical: str | None, key: str) -> None:
+    """Cross-site or home-page canonical links are not trusted as keys."""
+    assert (
+        store.article_key(replace(ARTICLE, canonical_url=canonical), "https://blog.example/a")
+        == key
+    )
+
+
+def test_a_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error in the middle of saving rolls the whole article back."""
+    db = store.open_archive(tmp_path / "a.db")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(store, "_log_fetch", broken)
+    with pytest.raises(StoreError, match="disk I/O error"):
+        store.save_article(db, ARTICLE, page())
+    for table in ("articles", "raw_pages", "article_urls", "fetches"):
+        assert count(tmp_path / "a.db", table) == 0
+
+
+def test_raw_html_is_kept_compressed(tmp_path: Path) -> None:
+    """The raw page is stored zlib-compressed and comes back byte for byte."""
+    db = store.open_archive(tmp_path / "a.db")
+    html = "<html><body>" + "<p>Un paragraphe répété.</p>" * 500 + "</body></html>"
+    saved = store.save_article(db, ARTICLE, page(html=html))
+    row = store.find_article(db, saved.url)
+    assert row is not None
+    (blob,) = db.execute("select html_zlib from raw_pages").fetchone()
+    assert len(blob) * 5 < len(html.encode())
+    assert store.raw_html(db, row["raw_sha256"]) == html.encode()
+
+
+def test_schema_is_migrated_once(tmp_path: Path) -> None:
+    """Opening twice applies the migrations once; WAL and the FTS triggers are on."""
+    store.open_archive(tmp_path / "a.db").close()
+    db = store.open_archive(tmp_path / "a.db")
+    assert [m.name for m in store.migrations.applied(db)] == ["m001_initial"]
+    assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    assert db.table("articles").detect_fts() == "articles_fts"
+
+
+def test_search_finds_accents_either_way(tmp_path: Path) -> None:
+    """FTS ignores diacritics: `deja` finds `déjà`."""
+    db = store.open_archive(tmp_path / "a.db")
+    store.save_article(db, replace(ARTICLE, text="Il était déjà là."), page())
+    assert [r["title"] for r in store.search_articles(db, "deja")] == ["Titre"]
+    assert [r["title"] for r in store.search_articles(db, "déjà")] == ["Titre"]
+
+
+def test_failures_are_logged(tmp_path: Path) -> None:
+    """A failed attempt is a fetch-log row with its reason."""
+    db = store.open_archive(tmp_path / "a.db")
+    record = FetchRecord(url="https://x.test/", fetched_at=datetime.now(UTC), status=404)
+    store.record_failure(db, record, reason="http_404", message="https://x.test/: http_404")
+    assert list(db.query("select outcome, reason, status from fetches")) == [
+        {"outcome": "failed", "reason": "http_404", "status": 404}
+    ]
