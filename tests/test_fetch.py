@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import socket
 from dataclasses import replace
 
 import pytest
@@ -200,3 +201,49 @@ def test_per_host_delay_uses_the_injected_clock(server: FixtureServer) -> None:
 
     asyncio.run(go())
     assert waits == [5.0, 5.0]
+
+
+@pytest.mark.parametrize(("status", "allowed"), [(404, True), (403, True), (503, False)])
+def test_robots_txt_status(server: FixtureServer, status: int, allowed: bool) -> None:
+    """RFC 9309: a 4xx robots.txt allows all; a 5xx one allows nothing this run."""
+    server.routes["/robots.txt"] = Route(status, b"", {"Content-Type": "text/plain"})
+    server.routes["/page"] = Route(200, b"<p>ok</p>", HTML)
+    settings = replace(SETTINGS, respect_robots=True)
+    if allowed:
+        assert fetch(server.url("/page"), settings).html == "<p>ok</p>"
+    else:
+        assert fetch_error(server.url("/page"), settings).reason == "robots"
+        assert server.count("/page") == 0
+
+
+def test_unreachable_site_says_so() -> None:
+    """A refused connection is connect_error (also when robots.txt is asked first)."""
+    with socket.socket() as sock:  # a port that was free a moment ago: nobody listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/page"
+    assert fetch_error(url, replace(SETTINGS, respect_robots=False)).reason == "connect_error"
+    error = fetch_error(url, replace(SETTINGS, respect_robots=True))
+    assert error.reason == "connect_error"
+    assert "robots.txt unreachable" in str(error)
+
+
+def test_robots_txt_is_read_once_for_concurrent_pages(server: FixtureServer) -> None:
+    """Many pages of one site fetched together ask for robots.txt once."""
+    server.routes["/robots.txt"] = Route(200, b"User-agent: *\nAllow: /\n", {})
+    for i in range(5):
+        server.routes[f"/p{i}"] = Route(200, b"<p>x</p>", HTML)
+
+    async def go() -> None:
+        async with Fetcher(replace(SETTINGS, respect_robots=True, concurrency=5)) as fetcher:
+            await asyncio.gather(*(fetcher.fetch_page(server.url(f"/p{i}")) for i in range(5)))
+
+    asyncio.run(go())
+    assert server.count("/robots.txt") == 1
+    assert len(server.requests) == 6
+
+
+def test_text_plain_is_not_html(server: FixtureServer) -> None:
+    """Only HTML content types are archived."""
+    server.routes["/t"] = Route(200, b"plain words", {"Content-Type": "text/plain"})
+    assert fetch_error(server.url("/t")).reason == "not_html"

@@ -28,7 +28,7 @@ from archiver.errors import FetchError
 from archiver.models import FetchRecord, Page
 from archiver.urls import is_web_url
 
-HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml", "text/plain")
+HTML_TYPES = ("text/html", "application/xhtml+xml")
 RETRYABLE = frozenset({"timeout", "connect_error", "http_429", "http_503"})
 MAX_RETRY_AFTER = 120.0  # a server asking for longer than this is given up on for this run
 ROBOTS_MAX_BYTES = 512_000
@@ -58,7 +58,7 @@ class Fetcher:
         self._sleep = sleep
         self._client: httpx.AsyncClient | None = None
         self._hosts: dict[str, _HostState] = {}
-        self._robots: dict[str, Protego | bool] = {}
+        self._robots: dict[str, asyncio.Future[Protego | bool | FetchError]] = {}
         self._slots = asyncio.Semaphore(settings.concurrency)
 
     async def __aenter__(self) -> Fetcher:
@@ -175,20 +175,26 @@ class Fetcher:
     async def _robots_allow(self, url: str) -> bool:
         """Whether robots.txt of the URL's site allows our user agent (cached per run).
 
-        RFC 9309: a 4xx robots.txt allows everything; an unreachable one (5xx, network
-        error) disallows everything until the next run.
+        RFC 9309: a 4xx robots.txt allows everything; a 5xx one disallows everything. When
+        robots.txt cannot be reached at all, the page fails with that network reason.
         """
         parts = urlsplit(url)
         origin = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-        rules = self._robots.get(origin)
-        if rules is None:
-            rules = await self._load_robots(origin + "/robots.txt")
-            self._robots[origin] = rules
+        if origin not in self._robots:  # one download per site, however many tasks ask
+            self._robots[origin] = asyncio.ensure_future(self._load_robots(origin + "/robots.txt"))
+        rules = await self._robots[origin]
+        if isinstance(rules, FetchError):
+            raise FetchError(
+                url,
+                rules.reason,
+                f"robots.txt unreachable: {rules.detail}",
+                record=FetchRecord(url=url, fetched_at=_now(), reason=rules.reason),
+            )
         if isinstance(rules, bool):
             return rules
         return bool(rules.can_fetch(url, self.settings.user_agent))
 
-    async def _load_robots(self, robots_url: str) -> Protego | bool:
+    async def _load_robots(self, robots_url: str) -> Protego | bool | FetchError:
         async def job(u: str) -> Page:
             raw, record = await self._download(u, ROBOTS_MAX_BYTES, html_only=False)
             return Page(
@@ -204,7 +210,9 @@ class Fetcher:
             page = await self._paced(robots_url, job)
         except FetchError as exc:
             status = exc.record.status if exc.record else None
-            return status is not None and 400 <= status < 500
+            if status is None:
+                return exc
+            return 400 <= status < 500
         return Protego.parse(page.html)
 
 
