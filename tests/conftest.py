@@ -1,11 +1,12 @@
-"""Shared fixtures: a real HTTP server on 127.0.0.1 serving tests/fixtures/, a tmp archive."""
+"""Shared fixtures: real HTTP servers on loopback serving tests/fixtures/, a tmp archive."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,44 +21,82 @@ PAGES = FIXTURES / "pages"
 
 @dataclass
 class Route:
-    """A canned answer: status, headers and body."""
+    """A canned answer: status, headers and body. An empty header value leaves it out."""
 
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FixtureServer:
-    """A threaded HTTP server on 127.0.0.1: files from tests/fixtures/pages, plus routes a
-    test sets; it records every request path."""
+@dataclass(frozen=True)
+class Request:
+    """One request the server received."""
 
-    def __init__(self) -> None:
+    path: str
+    headers: dict[str, str]
+    status: int
+
+
+class FixtureServer:
+    """A threaded HTTP server on a loopback address: files from tests/fixtures/pages, plus
+    routes a test sets. It answers conditional requests (an ETag on every 200, 304 on a
+    match), records every request, and can run a hook when a path is asked for."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = {}
-        self.requests: list[str] = []
+        self.log: list[Request] = []
+        self.hooks: dict[str, Callable[[], None]] = {}
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                server.requests.append(self.path)
-                route = server.routes.get(self.path) or server.file_route(self.path)
-                self.send_response(route.status)
-                headers = {"Content-Length": str(len(route.body)), **route.headers}
-                for key, value in headers.items():
-                    if value:  # an empty value leaves the header out
-                        self.send_header(key, value)
-                self.end_headers()
-                # The client may stop reading (size cap): that is expected.
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(route.body)
+                with server.lock:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    server.answer(self)
+                finally:
+                    with server.lock:
+                        server.in_flight -= 1
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
+
+    def answer(self, handler: BaseHTTPRequestHandler) -> None:
+        """Send the route's answer, or 304 when the client's ETag matches."""
+        hook = self.hooks.get(handler.path)
+        if hook is not None:
+            hook()
+        route = self.routes.get(handler.path) or self.file_route(handler.path)
+        headers = {"Content-Length": str(len(route.body)), **route.headers}
+        if route.status == 200 and "ETag" not in route.headers:
+            headers["ETag"] = '"' + hashlib.sha256(route.body).hexdigest()[:16] + '"'
+        status, body = route.status, route.body
+        if status == 200 and handler.headers.get("If-None-Match") == headers.get("ETag"):
+            status, body, headers = 304, b"", {"ETag": headers["ETag"]}
+        self.log.append(Request(handler.path, dict(handler.headers), status))
+        handler.send_response(status)
+        for key, value in headers.items():
+            if value:
+                handler.send_header(key, value)
+        handler.end_headers()
+        # The client may stop reading (size cap): that is expected.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            handler.wfile.write(body)
+
+    @property
+    def requests(self) -> list[str]:
+        """The paths asked for, in order."""
+        return [r.path for r in self.log]
 
     @property
     def base(self) -> str:
@@ -80,15 +119,25 @@ class FixtureServer:
         """How many requests asked for `path`."""
         return sum(1 for p in self.requests if p == path)
 
+    def bodies_sent(self, prefix: str = "/") -> int:
+        """How many answers under `prefix` carried a body (status 200)."""
+        return sum(1 for r in self.log if r.path.startswith(prefix) and r.status == 200)
+
+    def start(self) -> FixtureServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
 
 @pytest.fixture
 def server() -> Iterator[FixtureServer]:
-    """A running fixture server, stopped after the test."""
-    srv = FixtureServer()
-    srv.thread.start()
+    """A running fixture server on 127.0.0.1, stopped after the test."""
+    srv = FixtureServer().start()
     yield srv
-    srv.httpd.shutdown()
-    srv.httpd.server_close()
+    srv.stop()
 
 
 @pytest.fixture(autouse=True)

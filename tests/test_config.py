@@ -41,7 +41,16 @@ def test_values_are_read(tmp_path: Path) -> None:
         "max_bytes=2048\nconcurrency=2\nper_host_delay=0.5\nrespect_robots=false\n"
         "retries=0\nmax_redirects=1\n[[sources]]\nname='a'\nurls=['https://a.test/x']\n",
     )
-    assert config.fetch == FetchSettings("me (+https://me.test)", 5.0, 2048, 2, 0.5, False, 0, 1)
+    assert config.fetch == FetchSettings(
+        user_agent="me (+https://me.test)",
+        timeout=5.0,
+        max_bytes=2048,
+        concurrency=2,
+        per_host_delay=0.5,
+        respect_robots=False,
+        retries=0,
+        max_redirects=1,
+    )
     assert config.sources[0].urls == ("https://a.test/x",)
     assert config.archive.path == tmp_path / "archive.db"
 
@@ -74,7 +83,27 @@ def test_values_are_read(tmp_path: Path) -> None:
         ("[[sources]]\nname = 'a'\nurls = 'https://a.test/'\n", "expected a list of URL strings"),
         ("[[sources]]\nname = 'a'\nurls = []\n[[sources]]\nname = 'a'\nurls = []\n", "unique"),
         ("[[sources]]\nname = 'a'\nurls = []\ncolour = 'red'\n", "sources 'a'.colour: unknown"),
-        ("[[sources]]\nname = 'a'\nfeed = 'https://a.test/rss'\n", "not supported yet"),
+        ("[[sources]]\nname = 'a'\npage = 'https://a.test/'\n", "sources 'a'.links: missing"),
+        (
+            "[[sources]]\nname = 'a'\npage = 'https://a.test/'\nlinks = 'a[[['\n",
+            "sources 'a'.links: expected a valid CSS selector",
+        ),
+        (
+            "[[sources]]\nname = 'a'\nfeed = 'https://a.test/'\nlinks = 'a'\n",
+            "only a `page` source",
+        ),
+        (
+            "[[sources]]\nname = 'a'\nfeed = 'https://a.test/'\ninclude = ['(']\n",
+            "sources 'a'.include: bad regular expression",
+        ),
+        (
+            "[[sources]]\nname = 'a'\nfeed = 'https://a.test/'\nmax_new = -1\n",
+            "sources 'a'.max_new: expected a value >= 0",
+        ),
+        ("[[sources]]\nname = 'a'\nsitemap = 'sitemap.xml'\n", "sources 'a'.sitemap"),
+        ("[fetch]\ncontact = 'me'\n", "fetch.contact: expected an http(s):// or mailto: URL"),
+        ("[recheck]\nsoon = '3h'\n", "recheck.soon: the key must be an age"),
+        ("[recheck]\n1d = 3\n", "recheck.1d: expected a duration"),
         ("[fetch\n", "invalid TOML"),
         ("[fetch]\ntimeout = 3\ntimeout = 4\n", "invalid TOML"),
     ],
@@ -87,6 +116,42 @@ def test_bad_config_names_the_key(tmp_path: Path, text: str, message: str) -> No
     assert line.startswith(str(tmp_path / "c.toml") + ":")
     assert message in line
     assert "\n" not in line
+
+
+def test_sources_of_every_kind(tmp_path: Path) -> None:
+    """Feeds, sitemaps, listing pages and URL lists, with their options."""
+    config = load(
+        tmp_path,
+        "[[sources]]\nname='f'\nfeed='https://a.test/rss'\n"
+        "include=['/opinion/']\nexclude='/live/'\nmax_new=5\n"
+        "[[sources]]\nname='s'\nsitemap='https://a.test/sitemap.xml'\n"
+        "[[sources]]\nname='p'\npage='https://a.test/ideas/'\nlinks='h2 a'\n"
+        "max_age_days=2\n",
+    )
+    feed, sitemap, page = config.sources
+    assert (feed.kind, feed.include, feed.exclude, feed.max_new) == (
+        "feed",
+        ("/opinion/",),
+        ("/live/",),
+        5,
+    )
+    assert (sitemap.kind, sitemap.max_age_days) == ("sitemap", 30.0)
+    assert (page.kind, page.links, page.max_age_days) == ("page", "h2 a", 2.0)
+
+
+def test_recheck_schedule(tmp_path: Path) -> None:
+    """[recheck] maps an article's age to how often it is checked; older: never."""
+    config = load(tmp_path, "[recheck]\n2d = '6h'\n'4w' = '1w'\n")
+    hour = 3600.0
+    assert config.recheck.interval(1 * hour) == 6 * hour
+    assert config.recheck.interval(10 * 24 * hour) == 7 * 24 * hour
+    assert config.recheck.interval(40 * 24 * hour) is None
+
+
+def test_contact_goes_into_the_user_agent(tmp_path: Path) -> None:
+    """The contact URL is appended to the User-Agent."""
+    config = load(tmp_path, "[fetch]\nuser_agent='bot/1'\ncontact='https://me.test/'\n")
+    assert config.fetch.user_agent_header == "bot/1 (+https://me.test/)"
 
 
 def test_toml_error_shows_the_line(tmp_path: Path) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from archiver.cli import cli
-from archiver.store import open_archive
+from archiver.store import open_archive, schema_sql
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -20,6 +21,17 @@ def test_every_command_is_documented(command: str) -> None:
 
 def test_readme_schema_is_current(tmp_path: Path) -> None:
     """The schema block in the README is what a new archive holds."""
-    db = open_archive(tmp_path / "a.db")
-    for table in ("articles", "revisions", "raw_pages", "article_urls", "fetches"):
-        assert db.table(table).schema in README, table
+    block = re.search(
+        r"<!-- schema:start -->\n```sql\n(.*?)\n```\n<!-- schema:end -->", README, re.DOTALL
+    )
+    assert block is not None
+    assert block.group(1) == schema_sql(open_archive(tmp_path / "a.db"))
+
+
+def test_readme_exit_codes_match_the_cli() -> None:
+    """Every exit code the CLI defines is documented."""
+    from archiver import cli as module
+
+    for name in dir(module):
+        if name.startswith("EXIT_"):
+            assert f"`{getattr(module, name)}`" in README, name

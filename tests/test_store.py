@@ -132,7 +132,10 @@ def test_schema_is_migrated_once(tmp_path: Path) -> None:
     """Opening twice applies the migrations once; WAL and the FTS triggers are on."""
     store.open_archive(tmp_path / "a.db").close()
     db = store.open_archive(tmp_path / "a.db")
-    assert [m.name for m in store.migrations.applied(db)] == ["m001_initial"]
+    assert [m.name for m in store.migrations.applied(db)] == [
+        "m001_initial",
+        "m002_runs_and_validators",
+    ]
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert db.table("articles").detect_fts() == "articles_fts"
 

@@ -2,12 +2,14 @@
 
 Data goes to stdout (text or `--json`), messages and errors to stderr, one line each.
 Exit codes: 0 all good, 1 some items failed (or nothing found), 2 usage or configuration
-error, 3 the archive cannot be opened or written.
+error, 3 the archive cannot be opened or written, 4 another run holds the archive's lock,
+130 interrupted (Ctrl-C, SIGTERM).
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,10 +22,12 @@ from sqlite_utils import Database
 
 from archiver import __version__, pipeline, store
 from archiver.config import Config, load_config, resolve_config_path
-from archiver.errors import ArchiverError, ConfigError, NotAnArticle, StoreError
-from archiver.models import ItemResult, RunReport
+from archiver.errors import ArchiveLocked, ArchiverError, ConfigError, NotAnArticle, StoreError
+from archiver.models import OUTCOMES, ItemResult, RunReport
+from archiver.runlock import run_lock
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ARCHIVE = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ARCHIVE, EXIT_LOCKED = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 config_option = click.option(
@@ -67,16 +71,62 @@ def fetch(urls: tuple[str, ...], config_path: Path | None, db_path: Path | None)
 @cli.command()
 @config_option
 @db_option
-def run(config_path: Path | None, db_path: Path | None) -> None:
+@json_option
+def run(config_path: Path | None, db_path: Path | None, as_json: bool) -> None:
     """Archive every source listed in the configuration (the cron job).
+
+    Quiet unless something fails: errors on stderr, then one summary line; a progress bar
+    on a terminal; --json prints the run report on stdout.
 
     Example: archiver run --config /etc/archiver/config.toml
     """
-    with _session(config_path, db_path, required=True) as (config, db):
-        if not config.sources:
-            _fail(f"{config.path}: no [[sources]] configured", EXIT_USAGE)
-        report = pipeline.run_sources(config, db, on_result=_print_result)
+    config = _load(config_path, required=True)
+    if not config.sources:
+        _fail(f"{config.path}: no [[sources]] configured", EXIT_USAGE)
+    path = db_path or config.archive.path
+    with (
+        _locked(path),
+        _archive(path) as db,
+        _Progress(enabled=sys.stderr.isatty()) as progress,
+    ):
+        try:
+            report = pipeline.run_sources(
+                config, db, on_result=progress.result, on_planned=progress.planned
+            )
+        except KeyboardInterrupt:
+            _fail(
+                "interrupted; what was stored is kept, the run is marked interrupted",
+                EXIT_INTERRUPTED,
+            )
+    if as_json:
+        _print_json(_report_json(report))
     _finish(report)
+
+
+@cli.command()
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(min=1))
+@config_option
+@db_option
+@json_option
+def runs(limit: int, config_path: Path | None, db_path: Path | None, as_json: bool) -> None:
+    """Show the last runs: when, how they ended, and their counts.
+
+    Example: archiver runs --limit 5
+    """
+    with _session(config_path, db_path, required=False) as (_, db):
+        rows = _guarded(lambda: store.recent_runs(db, limit))
+    if as_json:
+        _print_json(rows)
+        return
+    click.echo("  id  started                    status       found   new  chg  same  skip  fail")
+    for r in rows:
+        counts = [
+            r[k] or 0 for k in ("discovered", "new", "changed", "unchanged", "skipped", "failed")
+        ]
+        click.echo(
+            f"{r['id']:>4}  {r['started_at']:<25}  {r['status']:<11} "
+            "{:>6} {:>5} {:>4} {:>5} {:>5} {:>5}".format(*counts)
+        )
 
 
 @cli.command()
@@ -165,8 +215,13 @@ def show(url: str, config_path: Path | None, db_path: Path | None, as_json: bool
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: SIGTERM stops a run as Ctrl-C does, cleanly."""
+    signal.signal(signal.SIGTERM, _interrupt)
     cli(prog_name="archiver")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _load(config_path: Path | None, *, required: bool) -> Config:
@@ -182,14 +237,61 @@ def _session(
     config_path: Path | None, db_path: Path | None, *, required: bool
 ) -> Iterator[tuple[Config, Database]]:
     config = _load(config_path, required=required)
-    path = db_path or config.archive.path
+    with _archive(db_path or config.archive.path) as db:
+        yield config, db
+
+
+@contextmanager
+def _archive(path: Path) -> Iterator[Database]:
     db = _guarded(lambda: store.open_archive(path))
     try:
-        yield config, db
+        yield db
     except StoreError as exc:
         _fail(str(exc), EXIT_ARCHIVE)
     finally:
         db.close()
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    try:
+        with run_lock(path):
+            yield
+    except ArchiveLocked as exc:
+        _fail(str(exc), EXIT_LOCKED)
+
+
+class _Progress:
+    """Failures as one stderr line each; a progress bar on a terminal."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+
+    def planned(self, total: int) -> None:
+        if self.enabled and total:
+            self.bar = click.progressbar(length=total, label="archiving", file=sys.stderr)
+
+    def result(self, result: ItemResult) -> None:
+        if result.outcome == "failed":
+            click.echo(f"error: {result.message}", err=True)
+        if self.bar is not None and result.reason not in ("cap", "not_due", "not_article"):
+            self.bar.update(1)
+
+
+def _report_json(report: RunReport) -> dict[str, Any]:
+    return {
+        "run_id": report.run_id,
+        "sources": [asdict(s) for s in report.by_source()],
+        "errors": [r.message for r in report.failed],
+    }
 
 
 def _guarded(call: Callable[[], Any]) -> Any:
@@ -207,9 +309,11 @@ def _print_result(result: ItemResult) -> None:
 
 
 def _finish(report: RunReport) -> NoReturn:
-    counts = ", ".join(f"{report.count(o)} {o}" for o in ("new", "changed", "unchanged", "failed"))
-    click.echo(f"archiver: {len(report.results)} URLs: {counts}", err=True)
-    sys.exit(EXIT_FAILED if report.failed else EXIT_OK)
+    counts = ", ".join(f"{report.count(o)} {o}" for o in OUTCOMES if o != "failed")
+    failed = len(report.failed)
+    run = f"run {report.run_id}: " if report.run_id else ""
+    click.echo(f"archiver: {run}{len(report.results)} URLs: {counts}, {failed} failed", err=True)
+    sys.exit(EXIT_FAILED if failed else EXIT_OK)
 
 
 def _print_json(data: Any) -> None:

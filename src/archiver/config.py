@@ -7,6 +7,7 @@ any download starts.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,7 +22,12 @@ DEFAULT_CONFIG = Path("config.toml")
 CONFIG_ENV = "ARCHIVER_CONFIG"
 DEFAULT_USER_AGENT = f"archiver/{__version__} (article archiver; Python httpx)"
 SOURCE_KINDS = ("urls", "feed", "sitemap", "page")
-SUPPORTED_KINDS = ("urls",)  # feed, sitemap and page sources come with the sources issue
+SOURCE_OPTIONS = ("name", "links", "include", "exclude", "max_new", "max_age_days")
+DAY = 86_400.0
+# Age of an article -> how often it is re-checked; past the last age, never again.
+DEFAULT_RECHECK = ((1 * DAY, 3 * 3600.0), (7 * DAY, 1 * DAY), (30 * DAY, 7 * DAY))
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": DAY, "w": 7 * DAY}
 
 
 @dataclass(frozen=True)
@@ -36,13 +42,20 @@ class FetchSettings:
     """How pages are downloaded: limits, politeness, identity."""
 
     user_agent: str = DEFAULT_USER_AGENT
+    contact: str | None = None
     timeout: float = 30.0
     max_bytes: int = 5_000_000
     concurrency: int = 4
+    per_host_concurrency: int = 1
     per_host_delay: float = 1.0
     respect_robots: bool = True
     retries: int = 2
     max_redirects: int = 5
+
+    @property
+    def user_agent_header(self) -> str:
+        """The User-Agent sent: the configured one, with the contact URL when there is one."""
+        return f"{self.user_agent} (+{self.contact})" if self.contact else self.user_agent
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,24 @@ class SourceSettings:
     kind: str
     urls: tuple[str, ...]
     links: str | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    max_new: int = 100
+    max_age_days: float | None = None
+
+
+@dataclass(frozen=True)
+class RecheckSettings:
+    """When known articles are downloaded again: (age, interval) steps in seconds."""
+
+    steps: tuple[tuple[float, float], ...] = DEFAULT_RECHECK
+
+    def interval(self, age: float) -> float | None:
+        """How long to wait between checks of an article this old; None: never again."""
+        for limit, every in self.steps:
+            if age < limit:
+                return every
+        return None
 
 
 @dataclass(frozen=True)
@@ -70,6 +101,7 @@ class Config:
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     extract: ExtractSettings = field(default_factory=ExtractSettings)
+    recheck: RecheckSettings = field(default_factory=RecheckSettings)
     sources: tuple[SourceSettings, ...] = ()
 
 
@@ -101,7 +133,7 @@ def load_config(path: Path, *, required: bool) -> Config:
 
 def parse_config(data: Mapping[str, Any], where: str, *, base: Path = Path(".")) -> Config:
     """Validate a parsed TOML document into a `Config`."""
-    _reject_unknown(data, ("archive", "fetch", "extract", "sources"), where, "")
+    _reject_unknown(data, ("archive", "fetch", "extract", "recheck", "sources"), where, "")
     archive = _table(data, "archive", where)
     fetch = _table(data, "fetch", where)
     extract = _table(data, "extract", where)
@@ -116,6 +148,7 @@ def parse_config(data: Mapping[str, Any], where: str, *, base: Path = Path("."))
         extract=ExtractSettings(
             min_words=_get(extract, "min_words", int, 30, where, "extract.min_words", _at_least(0))
         ),
+        recheck=_recheck(_table(data, "recheck", where), where),
         sources=_sources(data.get("sources", []), where),
     )
 
@@ -127,11 +160,14 @@ def _fetch_settings(table: Mapping[str, Any], where: str) -> FetchSettings:
         return _get(table, key, kind, getattr(d, key), where, f"fetch.{key}", check)
 
     user_agent = get("user_agent", str, lambda v: None if v.strip() else "a non-empty string")
+    contact = _get(table, "contact", str, "", where, "fetch.contact", _url_check) or None
     return FetchSettings(
         user_agent=user_agent,
+        contact=contact,
         timeout=float(get("timeout", float, _above(0))),
         max_bytes=get("max_bytes", int, _at_least(1024)),
         concurrency=get("concurrency", int, _at_least(1)),
+        per_host_concurrency=get("per_host_concurrency", int, _at_least(1)),
         per_host_delay=float(get("per_host_delay", float, _at_least(0))),
         respect_robots=get("respect_robots", bool),
         retries=get("retries", int, _at_least(0)),
@@ -153,7 +189,7 @@ def _sources(raw: Any, where: str) -> tuple[SourceSettings, ...]:
         if name in seen:
             raise ConfigError(where, f"{label}.name", "source names must be unique")
         seen.add(name)
-        _reject_unknown(table, ("name", "links", *SOURCE_KINDS), where, f"{label}.")
+        _reject_unknown(table, (*SOURCE_OPTIONS, *SOURCE_KINDS), where, f"{label}.")
         out.append(_source(table, name, label, where))
     return tuple(out)
 
@@ -166,8 +202,6 @@ def _source(table: Mapping[str, Any], name: str, label: str, where: str) -> Sour
             where, label, f"needs exactly one of {', '.join(SOURCE_KINDS)} (found {found})"
         )
     kind = kinds[0]
-    if kind not in SUPPORTED_KINDS:
-        raise ConfigError(where, f"{label}.{kind}", "this source kind is not supported yet")
     if kind == "urls":
         urls = table["urls"]
         if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
@@ -178,8 +212,77 @@ def _source(table: Mapping[str, Any], name: str, label: str, where: str) -> Sour
         problem = _url_problem(url)
         if problem:
             raise ConfigError(where, f"{label}.{kind}", f"{url!r}: {problem}")
-    links = _get(table, "links", str, None, where, f"{label}.links") if "links" in table else None
-    return SourceSettings(name=name, kind=kind, urls=tuple(urls), links=links)
+    links = None
+    if kind == "page":
+        links = _get(table, "links", str, None, where, f"{label}.links", _selector_check)
+    elif "links" in table:
+        raise ConfigError(where, f"{label}.links", "only a `page` source takes a links selector")
+    max_age = _get(table, "max_age_days", float, 0, where, f"{label}.max_age_days", _above(0))
+    return SourceSettings(
+        name=name,
+        kind=kind,
+        urls=tuple(urls),
+        links=links,
+        include=_patterns(table, "include", label, where),
+        exclude=_patterns(table, "exclude", label, where),
+        max_new=_get(table, "max_new", int, 100, where, f"{label}.max_new", _at_least(0)),
+        max_age_days=float(max_age) if max_age else (30.0 if kind == "sitemap" else None),
+    )
+
+
+def _patterns(table: Mapping[str, Any], key: str, label: str, where: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(where, f"{label}.{key}", "expected a list of regular expressions")
+    for pattern in value:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            message = f"bad regular expression {pattern!r}: {exc}"
+            raise ConfigError(where, f"{label}.{key}", message) from exc
+    return tuple(value)
+
+
+def _recheck(table: Mapping[str, Any], where: str) -> RecheckSettings:
+    if not table:
+        return RecheckSettings()
+    steps = []
+    for age, every in table.items():
+        label = f"recheck.{age}"
+        if not isinstance(every, str):
+            raise ConfigError(where, label, f'expected a duration such as "3h", got {every!r}')
+        age_s, every_s = parse_duration(age), parse_duration(every)
+        if age_s is None:
+            raise ConfigError(where, label, 'the key must be an age such as "7d" or "36h"')
+        if every_s is None or every_s <= 0:
+            raise ConfigError(where, label, f'expected a duration such as "3h", got {every!r}')
+        steps.append((age_s, every_s))
+    return RecheckSettings(tuple(sorted(steps)))
+
+
+def parse_duration(text: str) -> float | None:
+    """Seconds in "90s", "30m", "3h", "7d" or "2w"; None when it is not such a duration."""
+    match = _DURATION.match(text)
+    return float(match.group(1)) * _UNITS[match.group(2)] if match else None
+
+
+def _selector_check(value: str) -> str | None:
+    # selectolax is the one CSS engine we use; it raises on a selector it cannot parse.
+    from selectolax.lexbor import LexborHTMLParser, SelectolaxError
+
+    try:
+        LexborHTMLParser("<p></p>").css(value)
+    except (SelectolaxError, ValueError):
+        return "a valid CSS selector"
+    return None if value.strip() else "a CSS selector"
+
+
+def _url_check(value: str) -> str | None:
+    if value.startswith("mailto:") and "@" in value:
+        return None
+    return None if _url_problem(value) is None else "an http(s):// or mailto: URL"
 
 
 def _url_problem(url: str) -> str | None:

@@ -5,7 +5,8 @@
     ├── FetchError                 a download failed: url, reason (fixed vocabulary), record
     ├── ExtractError               the extractor could not process a page: reason
     │   └── NotAnArticle           the page is not an article (navigation, cookie wall, too short)
-    └── StoreError                 the archive cannot be opened or written
+    ├── StoreError                 the archive cannot be opened or written
+    └── ArchiveLocked              another `archiver run` holds the archive's run lock
 
 `reason` values are short identifiers Datasette can facet on: `timeout`, `too_large`,
 `not_html`, `robots`, `bad_url`, `bad_scheme`, `too_many_redirects`, `connect_error`,
@@ -71,3 +72,7 @@ class NotAnArticle(ExtractError):
 
 class StoreError(ArchiverError):
     """The archive cannot be opened, migrated or written."""
+
+
+class ArchiveLocked(ArchiverError):
+    """Another run holds the archive's run lock."""

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -25,19 +25,24 @@ from protego import Protego
 from archiver.charsets import charset_from_content_type, decode_html
 from archiver.config import FetchSettings
 from archiver.errors import FetchError
-from archiver.models import FetchRecord, Page
+from archiver.models import FetchRecord, NotModified, Page
 from archiver.urls import is_web_url
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 RETRYABLE = frozenset({"timeout", "connect_error", "http_429", "http_503"})
 MAX_RETRY_AFTER = 120.0  # a server asking for longer than this is given up on for this run
 ROBOTS_MAX_BYTES = 512_000
+T = TypeVar("T")
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"PK\x03\x04", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b")
+
+
+DOCUMENT_MAX_BYTES = 50 * 1024 * 1024  # the sitemaps protocol's own limit, uncompressed
 
 
 @dataclass
 class _HostState:
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    slots: asyncio.Semaphore
+    pacing: asyncio.Lock = field(default_factory=asyncio.Lock)
     last_start: float | None = None
 
 
@@ -63,7 +68,10 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         self._client = httpx.AsyncClient(
-            headers={"User-Agent": self.settings.user_agent, "Accept": "text/html,*/*;q=0.5"},
+            headers={
+                "User-Agent": self.settings.user_agent_header,
+                "Accept": "text/html,*/*;q=0.5",
+            },
             follow_redirects=True,
             max_redirects=self.settings.max_redirects,
             timeout=httpx.Timeout(self.settings.timeout),
@@ -78,8 +86,23 @@ class Fetcher:
             await self._client.aclose()
             self._client = None
 
-    async def fetch_page(self, url: str) -> Page:
-        """Download `url` as HTML; raises FetchError with a reason and the fetch record."""
+    async def fetch_page(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> Page | NotModified:
+        """Download `url` as HTML, conditionally when validators are given.
+
+        Raises FetchError with a reason and the fetch record."""
+        return await self._fetch(url, etag, last_modified, html_only=True)
+
+    async def fetch_document(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> Page | NotModified:
+        """Download a feed, sitemap or listing page (any content type, a larger cap)."""
+        return await self._fetch(url, etag, last_modified, html_only=False)
+
+    async def _fetch(
+        self, url: str, etag: str | None, last_modified: str | None, *, html_only: bool
+    ) -> Page | NotModified:
         if not is_web_url(url):
             raise FetchError(
                 url,
@@ -94,6 +117,31 @@ class Fetcher:
                 "disallowed by robots.txt",
                 record=FetchRecord(url=url, fetched_at=_now(), reason="robots"),
             )
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        cap = (
+            self.settings.max_bytes
+            if html_only
+            else max(self.settings.max_bytes, DOCUMENT_MAX_BYTES)
+        )
+
+        async def job(u: str) -> Page | NotModified:
+            raw, record = await self._download(u, cap, html_only=html_only, headers=headers)
+            if raw is None:
+                return NotModified(url=u, record=record)
+            html, encoding = decode_html(raw, charset_from_content_type(record.content_type))
+            return Page(
+                url=u,
+                final_url=record.final_url or u,
+                html=html,
+                raw=raw,
+                encoding=encoding,
+                record=record,
+            )
+
         retrying = stamina.retry_context(
             on=_retry_backoff,
             attempts=self.settings.retries + 1,
@@ -103,37 +151,33 @@ class Fetcher:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._paced(url, self._download_html)
+                return await self._paced(url, job)
         raise AssertionError("unreachable: stamina re-raises the last error")  # pragma: no cover
 
-    async def _paced(self, url: str, job: Callable[[str], Awaitable[Page]]) -> Page:
-        """Run `job(url)` within the global concurrency limit, one request at a time per host,
-        `per_host_delay` seconds apart."""
+    async def _paced(self, url: str, job: Callable[[str], Awaitable[T]]) -> T:
+        """Run `job(url)` within the global and per-host concurrency limits, request starts to
+        one host `per_host_delay` seconds apart."""
         host = (urlsplit(url).hostname or "").lower()
-        state = self._hosts.setdefault(host, _HostState())
-        async with self._slots, state.lock:
-            if state.last_start is not None:
-                wait = state.last_start + self.settings.per_host_delay - self._clock()
-                if wait > 0:
-                    await self._sleep(wait)
-            state.last_start = self._clock()
+        state = self._hosts.get(host)
+        if state is None:
+            state = self._hosts[host] = _HostState(
+                asyncio.Semaphore(self.settings.per_host_concurrency)
+            )
+        async with self._slots, state.slots:
+            async with state.pacing:
+                if state.last_start is not None:
+                    wait = state.last_start + self.settings.per_host_delay - self._clock()
+                    if wait > 0:
+                        await self._sleep(wait)
+                state.last_start = self._clock()
             return await job(url)
 
-    async def _download_html(self, url: str) -> Page:
-        raw, record = await self._download(url, self.settings.max_bytes, html_only=True)
-        charset = charset_from_content_type(record.content_type)
-        html, encoding = decode_html(raw, charset)
-        return Page(
-            url=url,
-            final_url=record.final_url or url,
-            html=html,
-            raw=raw,
-            encoding=encoding,
-            record=record,
-        )
+    async def _download(
+        self, url: str, cap: int, *, html_only: bool, headers: dict[str, str] | None = None
+    ) -> tuple[bytes | None, FetchRecord]:
+        """GET `url` within the total deadline and the size cap; errors become FetchError.
 
-    async def _download(self, url: str, cap: int, *, html_only: bool) -> tuple[bytes, FetchRecord]:
-        """GET `url` within the total deadline and the size cap; errors become FetchError."""
+        The body is None for a 304 Not Modified."""
         assert self._client is not None, "use Fetcher as an async context manager"
         started = self._clock()
         seen: dict[str, Any] = {"url": url, "fetched_at": _now()}
@@ -146,8 +190,10 @@ class Fetcher:
 
         try:
             async with asyncio.timeout(self.settings.timeout):
-                async with self._client.stream("GET", url) as response:
+                async with self._client.stream("GET", url, headers=headers) as response:
                     _note_response(seen, response)
+                    if response.status_code == 304:
+                        return None, FetchRecord(**seen, elapsed=self._clock() - started)
                     _check_response(response, cap, html_only, fail)
                     body = bytearray()
                     async for chunk in response.aiter_bytes():
@@ -195,25 +241,18 @@ class Fetcher:
         return bool(rules.can_fetch(url, self.settings.user_agent))
 
     async def _load_robots(self, robots_url: str) -> Protego | bool | FetchError:
-        async def job(u: str) -> Page:
-            raw, record = await self._download(u, ROBOTS_MAX_BYTES, html_only=False)
-            return Page(
-                url=u,
-                final_url=u,
-                html=raw.decode("utf-8", "replace"),
-                raw=raw,
-                encoding="utf-8",
-                record=record,
-            )
+        async def job(u: str) -> bytes:
+            raw, _ = await self._download(u, ROBOTS_MAX_BYTES, html_only=False)
+            return raw or b""
 
         try:
-            page = await self._paced(robots_url, job)
+            raw = await self._paced(robots_url, job)
         except FetchError as exc:
             status = exc.record.status if exc.record else None
             if status is None:
                 return exc
             return 400 <= status < 500
-        return Protego.parse(page.html)
+        return Protego.parse(raw.decode("utf-8", "replace"))
 
 
 def _note_response(seen: dict[str, Any], response: httpx.Response) -> None:

@@ -70,30 +70,70 @@ class Article:
 
 
 @dataclass(frozen=True)
+class NotModified:
+    """The server answered 304: the copy we have is current; no body, no extraction."""
+
+    url: str
+    record: FetchRecord
+
+
+@dataclass(frozen=True)
+class FeedHints:
+    """What a feed entry says of an article: fills gaps in what the page yields."""
+
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
+    summary: str | None = None
+
+
+@dataclass(frozen=True)
 class Candidate:
-    """A URL to archive, found by a source."""
+    """A URL to archive, found by a source, with what the source said of it."""
 
     url: str
     source: str
+    hints: FeedHints | None = None
+    lastmod: str | None = None  # sitemap <lastmod> or feed date, ISO 8601
 
 
 @dataclass(frozen=True)
 class ItemResult:
-    """The outcome of archiving one URL: stored as new, changed, unchanged, or failed."""
+    """The outcome of one URL: new, changed, unchanged (also a 304), skipped or failed."""
 
     url: str
-    outcome: str  # new | changed | unchanged | failed
+    outcome: str  # new | changed | unchanged | skipped | failed
+    source: str | None = None
     article_url: str | None = None
     title: str | None = None
     reason: str | None = None
     message: str | None = None
 
 
+OUTCOMES = ("new", "changed", "unchanged", "skipped", "failed")
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    """Counts for one source in one run."""
+
+    source: str
+    discovered: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+
 @dataclass(frozen=True)
 class RunReport:
-    """Every item result of a run, in input order, with counts by outcome."""
+    """What a run did: every item result in input order, and errors of the sources."""
 
     results: tuple[ItemResult, ...] = field(default_factory=tuple)
+    discovered: dict[str, int] = field(default_factory=dict)
+    source_errors: tuple[ItemResult, ...] = ()
+    run_id: int | None = None
 
     def count(self, outcome: str) -> int:
         """How many items ended with `outcome`."""
@@ -101,5 +141,18 @@ class RunReport:
 
     @property
     def failed(self) -> tuple[ItemResult, ...]:
-        """The items that failed."""
-        return tuple(r for r in self.results if r.outcome == "failed")
+        """The items that failed, sources included."""
+        return self.source_errors + tuple(r for r in self.results if r.outcome == "failed")
+
+    def by_source(self) -> tuple[SourceReport, ...]:
+        """Counts per source, in the order sources first appear."""
+        names = list(dict.fromkeys([*self.discovered, *(r.source or "" for r in self.results)]))
+        reports = []
+        for name in names:
+            mine = [r for r in self.results if (r.source or "") == name]
+            counts = {o: sum(1 for r in mine if r.outcome == o) for o in OUTCOMES}
+            counts["failed"] += sum(1 for e in self.source_errors if e.source == name)
+            reports.append(
+                SourceReport(name, discovered=self.discovered.get(name, len(mine)), **counts)
+            )
+        return tuple(reports)

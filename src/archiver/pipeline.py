@@ -1,25 +1,85 @@
-"""Orchestration: candidates ─▶ fetch ─▶ extract ─▶ store; the one place that catches
-per-item errors, so that one bad page never stops a run nor damages what is stored."""
+"""Orchestration: sources ─▶ discover ─▶ plan ─▶ fetch ─▶ extract ─▶ store.
+
+The one place that catches per-item errors, so that one bad page or feed never stops a run
+nor damages what is stored. Downloads run concurrently within the fetcher's politeness
+limits; extraction runs in a worker thread; every write is its own transaction.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 from sqlite_utils import Database
 
-from archiver.config import Config
-from archiver.discover import source_candidates, unique_candidates
+from archiver import store
+from archiver.config import Config, SourceSettings
+from archiver.discover import (
+    DiscoveryError,
+    parse_datetime,
+    parse_feed,
+    parse_listing,
+    parse_sitemap,
+    select_candidates,
+    source_candidates,
+    unique_candidates,
+)
 from archiver.errors import ArchiverError, ExtractError, FetchError
 from archiver.extract import extract_article
 from archiver.fetch import Fetcher
-from archiver.models import Article, Candidate, ItemResult, Page, RunReport
-from archiver.store import record_failure, save_article
+from archiver.models import (
+    Article,
+    Candidate,
+    FetchRecord,
+    ItemResult,
+    NotModified,
+    Page,
+    RunReport,
+)
 from archiver.urls import is_web_url
 
 OnResult = Callable[[ItemResult], None]
+Clock = Callable[[], datetime]
+MAX_SITEMAP_FILES = 500  # per source and run: an index that lists itself ends here
+TRANSIENT = ("timeout", "connect_error", "network_error", "http_429", "http_5")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class _Run:
+    """What a run carries between stages; results are collected as they come, so an
+    interrupted run still reports what it did."""
+
+    config: Config
+    db: Database
+    fetcher: Fetcher
+    run_id: int | None = None
+    on_result: OnResult | None = None
+    now: Clock = _utcnow
+    results: list[ItemResult] = field(default_factory=list)
+    discovered: dict[str, int] = field(default_factory=dict)
+    # Validators of feeds, sitemaps and listing pages, saved only once their entries are
+    # handled: a run killed mid-way must not make the next one get a 304 and miss them.
+    documents: dict[str, list[tuple[str, str, FetchRecord]]] = field(default_factory=dict)
+    source_errors: list[ItemResult] = field(default_factory=list)
+
+    def report(self) -> RunReport:
+        return RunReport(
+            tuple(self.results), dict(self.discovered), tuple(self.source_errors), self.run_id
+        )
+
+    def emit(self, result: ItemResult) -> None:
+        self.results.append(result)
+        if self.on_result is not None:
+            self.on_result(result)
 
 
 def run_sources(
@@ -27,11 +87,33 @@ def run_sources(
     db: Database,
     *,
     on_result: OnResult | None = None,
+    on_planned: Callable[[int], None] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    now: Clock = _utcnow,
 ) -> RunReport:
-    """Archive every source of the configuration."""
-    candidates = [c for source in config.sources for c in source_candidates(source)]
-    return archive_candidates(candidates, config, db, on_result=on_result, transport=transport)
+    """Archive every source of the configuration: a recorded run (table `runs`)."""
+    run_id = store.start_run(db, now(), os.getpid())
+    fetcher = Fetcher(config.fetch, transport=transport)
+    run = _Run(config, db, fetcher, run_id, on_result, now)
+    status = "interrupted"
+    try:
+        asyncio.run(_run_sources(run, on_planned))
+        status = "completed"
+    finally:
+        store.finish_run(db, run_id, run.report(), status=status, ended_at=now())
+    return run.report()
+
+
+async def _run_sources(run: _Run, on_planned: Callable[[int], None] | None) -> None:
+    async with run.fetcher:
+        found = await asyncio.gather(*(_discover(run, s) for s in run.config.sources))
+        plans = [_plan(run, source, candidates) for source, candidates in found]
+        todo = unique_candidates(c for plan in plans for c in plan)
+        if on_planned is not None:
+            on_planned(len(todo))
+        await asyncio.gather(*(_archive_one(run, c, conditional=True) for c in todo))
+    for source in run.config.sources:
+        _save_document_validators(run, source)
 
 
 def fetch_urls(
@@ -42,73 +124,247 @@ def fetch_urls(
     on_result: OnResult | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> RunReport:
-    """Download, extract and store each URL now."""
-    candidates = [Candidate(url, source="cli") for url in urls]
-    return archive_candidates(candidates, config, db, on_result=on_result, transport=transport)
+    """Download, extract and store each URL now (unconditionally, no run recorded)."""
+    run = _Run(config, db, Fetcher(config.fetch, transport=transport), on_result=on_result)
+
+    async def go() -> None:
+        async with run.fetcher:
+            todo = unique_candidates(Candidate(url, "cli") for url in urls)
+            await asyncio.gather(*(_archive_one(run, c, conditional=False) for c in todo))
+
+    asyncio.run(go())
+    return run.report()
 
 
-def archive_candidates(
-    candidates: Iterable[Candidate],
-    config: Config,
-    db: Database,
-    *,
-    on_result: OnResult | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
-) -> RunReport:
-    """Fetch candidates concurrently (within the politeness limits), then extract and store
-    each one as it arrives; results come back in input order."""
-    unique = unique_candidates(candidates)
-
-    async def run() -> list[ItemResult]:
-        async with Fetcher(config.fetch, transport=transport) as fetcher:
-            tasks = [_archive_one(c, fetcher, config, db, on_result) for c in unique]
-            return list(await asyncio.gather(*tasks))
-
-    return RunReport(results=tuple(asyncio.run(run())))
-
-
-async def _archive_one(
-    candidate: Candidate,
-    fetcher: Fetcher,
-    config: Config,
-    db: Database,
-    on_result: OnResult | None,
-) -> ItemResult:
+async def _discover(run: _Run, source: SourceSettings) -> tuple[SourceSettings, list[Candidate]]:
+    """The candidates a source offers now; a source that fails is reported, not raised."""
     try:
-        page = await fetcher.fetch_page(candidate.url)
-    except FetchError as exc:
-        if exc.record is not None:
-            record_failure(
-                db, exc.record, reason=exc.reason, message=str(exc), source=candidate.source
-            )
-        result = ItemResult(candidate.url, "failed", reason=exc.reason, message=str(exc))
-    else:
-        result = await _extract_and_store(candidate, page, config, db)
-    if on_result is not None:
-        on_result(result)
+        if source.kind == "urls":
+            found = source_candidates(source)
+        elif source.kind == "sitemap":
+            found = await _sitemap_pages(run, source)
+        else:
+            page = await _document(run, source, source.urls[0], source.kind)
+            if page is None:
+                found = []
+            elif source.kind == "feed":
+                found = parse_feed(page.raw, page.final_url, source.name)
+            else:
+                found = parse_listing(page.html, page.final_url, source.links or "a", source.name)
+    except (FetchError, DiscoveryError) as exc:
+        _source_failed(run, source, exc)
+        found = []
+    wanted = select_candidates(found, source, run.now())
+    run.discovered[source.name] = len(wanted)
+    return source, unique_candidates([*wanted, *_due_known(run, source)])
+
+
+def _due_known(run: _Run, source: SourceSettings) -> list[Candidate]:
+    """Articles of the source due for a re-check, whether or not it lists them today."""
+    if source.kind == "urls" or not run.config.recheck.steps:
+        return []
+    oldest = run.now() - timedelta(seconds=max(age for age, _ in run.config.recheck.steps))
+    return [
+        Candidate(known.url, source.name)
+        for known in store.recent_articles(run.db, source.name, oldest)
+        if _due(run, Candidate(known.url, source.name), known)
+    ]
+
+
+async def _document(run: _Run, source: SourceSettings, url: str, kind: str) -> Page | None:
+    """A feed, sitemap or listing page, conditionally; None when unchanged since last run."""
+    known = store.known_url(run.db, url)
+    result = await run.fetcher.fetch_document(
+        url,
+        etag=known.etag if known else None,
+        last_modified=known.last_modified if known else None,
+    )
+    if isinstance(result, NotModified):
+        store.mark_not_modified(run.db, url, result.record, source=source.name, run_id=run.run_id)
+        return None
+    run.documents.setdefault(source.name, []).append((url, kind, result.record))
     return result
 
 
-async def _extract_and_store(
-    candidate: Candidate, page: Page, config: Config, db: Database
-) -> ItemResult:
+async def _sitemap_pages(run: _Run, source: SourceSettings) -> list[Candidate]:
+    """Every page of a sitemap and of the sitemaps it lists, each file read once."""
+    queue, seen, pages = [source.urls[0]], set[str](), list[Candidate]()
+    cutoff = (run.now().timestamp() - source.max_age_days * 86_400) if source.max_age_days else None
+    while queue and len(seen) < MAX_SITEMAP_FILES:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        page = await _document(run, source, url, "sitemap")
+        if page is None:
+            continue
+        sitemap = parse_sitemap(page.raw, page.final_url, source.name)
+        pages.extend(sitemap.pages)
+        for child, lastmod in sitemap.sitemaps:
+            when = parse_datetime(lastmod)
+            if child not in seen and not (cutoff and when and when.timestamp() < cutoff):
+                queue.append(child)
+    return pages
+
+
+def _plan(run: _Run, source: SourceSettings, candidates: list[Candidate]) -> list[Candidate]:
+    """Which candidates to download: watched URLs always (conditionally), new ones up to
+    `max_new`, known articles when due by the re-check schedule; the rest is skipped."""
+    todo, new = [], 0
+    for candidate in candidates:
+        known = store.known_url(run.db, candidate.url) if is_web_url(candidate.url) else None
+        reason = None
+        if source.kind == "urls":
+            pass
+        elif known is None or (known.article_url is None and known.kind != "not_article"):
+            new += 1
+            reason = "cap" if new > source.max_new else None
+        elif known.article_url is None:
+            reason = "not_article"
+        elif not _due(run, candidate, known):
+            reason = "not_due"
+        if reason is None:
+            todo.append(candidate)
+        else:
+            run.emit(
+                ItemResult(
+                    candidate.url,
+                    "skipped",
+                    source.name,
+                    known.article_url if known else None,
+                    reason=reason,
+                )
+            )
+    return todo
+
+
+def _due(run: _Run, candidate: Candidate, known: store.KnownUrl) -> bool:
+    """A known article is due when its source dates it after our last check, or when its
+    re-check interval (by age) has passed."""
+    checked = parse_datetime(known.last_checked)
+    if checked is None:
+        return True
+    lastmod = parse_datetime(candidate.lastmod)
+    if lastmod and lastmod > checked:
+        return True
+    born = parse_datetime(known.published) or parse_datetime(known.first_seen) or checked
+    now = run.now()
+    interval = run.config.recheck.interval((now - born).total_seconds())
+    return interval is not None and (now - checked).total_seconds() >= interval
+
+
+def _save_document_validators(run: _Run, source: SourceSettings) -> None:
+    """Remember the validators of a source's documents, unless some of their entries were
+    left for later (capped, or failed for a passing reason): then the next run reads them
+    in full, so that nothing is lost to a 304."""
+    mine = [r for r in run.results if r.source == source.name]
+    unfinished = any(
+        r.reason == "cap" or (r.outcome == "failed" and (r.reason or "").startswith(TRANSIENT))
+        for r in mine
+    )
+    for url, kind, record in run.documents.get(source.name, []):
+        if unfinished:
+            store.forget_validators(run.db, url)
+        else:
+            store.save_validators(run.db, url, kind, record)
+
+
+def _source_failed(run: _Run, source: SourceSettings, exc: ArchiverError | ValueError) -> None:
+    url = getattr(exc, "url", source.urls[0])
+    reason = getattr(exc, "reason", "bad_document")
+    message = f"{source.name}: {exc}" if isinstance(exc, FetchError) else f"{url}: {exc}"
+    record = getattr(exc, "record", None)
+    if record is not None:
+        store.record_failure(
+            run.db, record, reason=reason, message=message, source=source.name, run_id=run.run_id
+        )
+    result = ItemResult(url, "failed", source.name, reason=reason, message=message)
+    run.source_errors.append(result)
+    if run.on_result is not None:
+        run.on_result(result)
+
+
+async def _archive_one(run: _Run, candidate: Candidate, *, conditional: bool) -> None:
+    known = store.known_url(run.db, candidate.url) if conditional else None
+    has_article = known is not None and known.article_url is not None
+    try:
+        page = await run.fetcher.fetch_page(
+            candidate.url,
+            etag=known.etag if known and has_article else None,
+            last_modified=known.last_modified if known and has_article else None,
+        )
+    except FetchError as exc:
+        outcome = "skipped" if exc.reason == "robots" else "failed"
+        if exc.record is not None:
+            store.record_failure(
+                run.db,
+                exc.record,
+                reason=exc.reason,
+                message=str(exc),
+                source=candidate.source,
+                run_id=run.run_id,
+                outcome=outcome,
+            )
+        run.emit(
+            ItemResult(
+                candidate.url, outcome, candidate.source, reason=exc.reason, message=str(exc)
+            )
+        )
+        return
+    if isinstance(page, NotModified):
+        key = store.mark_not_modified(
+            run.db, candidate.url, page.record, source=candidate.source, run_id=run.run_id
+        )
+        run.emit(ItemResult(candidate.url, "unchanged", candidate.source, key))
+        return
+    run.emit(await _extract_and_store(run, candidate, page))
+
+
+async def _extract_and_store(run: _Run, candidate: Candidate, page: Page) -> ItemResult:
     try:
         # Extraction is CPU work: a worker thread lets downloads go on meanwhile.
         article: Article = await asyncio.to_thread(
-            extract_article, page.html, page.final_url, min_words=config.extract.min_words
+            extract_article, page.html, page.final_url, min_words=run.config.extract.min_words
         )
     except ExtractError as exc:
         message = f"{candidate.url}: {exc}"
-        record_failure(db, page.record, reason=exc.reason, message=message, source=candidate.source)
-        return ItemResult(candidate.url, "failed", reason=exc.reason, message=message)
-    saved = save_article(db, article, page, source=candidate.source)
-    return ItemResult(candidate.url, saved.outcome, article_url=saved.url, title=article.title)
+        store.record_failure(
+            run.db,
+            page.record,
+            reason=exc.reason,
+            message=message,
+            source=candidate.source,
+            run_id=run.run_id,
+        )
+        store.save_validators(run.db, candidate.url, "not_article", page.record)
+        return ItemResult(
+            candidate.url, "failed", candidate.source, reason=exc.reason, message=message
+        )
+    article = _with_hints(article, candidate)
+    saved = store.save_article(run.db, article, page, source=candidate.source, run_id=run.run_id)
+    return ItemResult(candidate.url, saved.outcome, candidate.source, saved.url, article.title)
+
+
+def _with_hints(article: Article, candidate: Candidate) -> Article:
+    """Fill what the page did not say from what its feed entry said."""
+    hints = candidate.hints
+    if hints is None:
+        return article
+    return replace(
+        article,
+        title=article.title or hints.title,
+        author=article.author or hints.author,
+        published=article.published or hints.published,
+        description=article.description or hints.summary,
+    )
 
 
 async def fetch_one_page(url: str, config: Config) -> Page:
     """Download one page without storing it (for `archiver extract URL`)."""
     async with Fetcher(config.fetch) as fetcher:
-        return await fetcher.fetch_page(url)
+        page = await fetcher.fetch_page(url)
+    assert isinstance(page, Page), "an unconditional request is never answered 304"
+    return page
 
 
 def extract_target(target: str, config: Config) -> Article:

@@ -14,7 +14,7 @@ import json
 import sqlite3
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,11 +23,12 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from archiver.errors import StoreError
-from archiver.models import Article, FetchRecord, Page
+from archiver.models import OUTCOMES, Article, FetchRecord, Page, RunReport
 from archiver.urls import normalize_url, same_site
 
 migrations = Migrations("archiver")
 BUSY_TIMEOUT_S = 30.0
+MAX_RUN_ERRORS = 50  # error lines kept in `runs.errors`; the fetch log has all of them
 ARTICLE_FIELDS = (
     "title",
     "author",
@@ -132,6 +133,64 @@ def m001_initial(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_runs_and_validators(db: Database) -> None:
+    """Runs and their per-source counts; HTTP validators per URL; the run of each fetch."""
+    db.table("url_state").create(
+        {"url": str, "kind": str, "etag": str, "last_modified": str, "last_fetched": str},
+        pk="url",
+    )
+    db.table("runs").create(
+        {
+            "id": int,
+            "started_at": str,
+            "ended_at": str,
+            "status": str,
+            "pid": int,
+            "discovered": int,
+            "new": int,
+            "changed": int,
+            "unchanged": int,
+            "skipped": int,
+            "failed": int,
+            "errors": str,
+        },
+        pk="id",
+    )
+    db.table("run_sources").create(
+        {
+            "run_id": int,
+            "source": str,
+            "discovered": int,
+            "new": int,
+            "changed": int,
+            "unchanged": int,
+            "skipped": int,
+            "failed": int,
+        },
+        pk=("run_id", "source"),
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db.table("fetches").add_column("run_id", int)
+    db.table("fetches").create_index(["run_id"])
+    db.table("fetches").create_index(["outcome"])
+    db.table("articles").create_index(["source", "first_seen"])
+
+
+@dataclass(frozen=True)
+class KnownUrl:
+    """What the archive knows of a URL: its article (if any) and its HTTP validators."""
+
+    url: str
+    article_url: str | None
+    first_seen: str | None
+    published: str | None
+    last_checked: str | None
+    etag: str | None
+    last_modified: str | None
+    kind: str | None
+
+
 @dataclass(frozen=True)
 class SavedArticle:
     """What `save_article` did: the article's key and new, changed or unchanged."""
@@ -171,7 +230,12 @@ def article_key(article: Article, page_url: str) -> str:
 
 
 def save_article(
-    db: Database, article: Article, page: Page, *, source: str | None = None
+    db: Database,
+    article: Article,
+    page: Page,
+    *,
+    source: str | None = None,
+    run_id: int | None = None,
 ) -> SavedArticle:
     """Store `article` in one transaction: new row, new revision, or only a new check time."""
     now = _iso(page.record.fetched_at)
@@ -192,7 +256,10 @@ def save_article(
             outcome = _write_article(db, key, article, digest, raw_sha, page, now, source)
             for alias in {normalize_url(page.url), normalize_url(page.final_url), key}:
                 _remember_url(db, alias, key, now)
-            _log_fetch(db, page.record, outcome=outcome, article_url=key, source=source)
+            _save_validators(db, normalize_url(page.url), "article", page.record)
+            _log_fetch(
+                db, page.record, outcome=outcome, article_url=key, source=source, run_id=run_id
+            )
     except sqlite3.Error as exc:
         raise StoreError(f"cannot store {page.url}: {exc}") from exc
     return SavedArticle(url=key, outcome=outcome)
@@ -249,12 +316,27 @@ def _write_article(
 
 
 def record_failure(
-    db: Database, record: FetchRecord, *, reason: str, message: str, source: str | None = None
+    db: Database,
+    record: FetchRecord,
+    *,
+    reason: str,
+    message: str,
+    source: str | None = None,
+    run_id: int | None = None,
+    outcome: str = "failed",
 ) -> None:
-    """Log a failed attempt (download or extraction) in the fetch log."""
+    """Log a failed (or skipped) attempt, download or extraction, in the fetch log."""
     try:
         with db.atomic():
-            _log_fetch(db, record, outcome="failed", reason=reason, error=message, source=source)
+            _log_fetch(
+                db,
+                record,
+                outcome=outcome,
+                reason=reason,
+                error=message,
+                source=source,
+                run_id=run_id,
+            )
     except sqlite3.Error as exc:
         raise StoreError(f"cannot log failure of {record.url}: {exc}") from exc
 
@@ -268,6 +350,7 @@ def _log_fetch(
     reason: str | None = None,
     error: str | None = None,
     source: str | None = None,
+    run_id: int | None = None,
 ) -> None:
     db.table("fetches").insert(
         {
@@ -285,6 +368,7 @@ def _log_fetch(
             "error": error or record.error,
             "article_url": article_url,
             "source": source,
+            "run_id": run_id,
         }
     )
 
@@ -296,6 +380,162 @@ def _remember_url(db: Database, url: str, key: str, now: str) -> None:
         "last_seen = excluded.last_seen",
         [url, key, now, now],
     )
+
+
+def _save_validators(db: Database, url: str, kind: str, record: FetchRecord) -> None:
+    db.execute(
+        "INSERT INTO url_state (url, kind, etag, last_modified, last_fetched) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET kind = excluded.kind, "
+        "etag = excluded.etag, last_modified = excluded.last_modified, "
+        "last_fetched = excluded.last_fetched",
+        [url, kind, record.etag, record.last_modified, _iso(record.fetched_at)],
+    )
+
+
+def save_validators(db: Database, url: str, kind: str, record: FetchRecord) -> None:
+    """Remember what a URL is (feed, sitemap, page, not_article) and its ETag and
+    Last-Modified for the next conditional GET."""
+    try:
+        with db.atomic():
+            _save_validators(db, normalize_url(url), kind, record)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot store validators of {url}: {exc}") from exc
+
+
+def forget_validators(db: Database, url: str) -> None:
+    """Make the next request for `url` unconditional (its last answer was not all used)."""
+    db.execute(
+        "UPDATE url_state SET etag = NULL, last_modified = NULL WHERE url = ?", [normalize_url(url)]
+    )
+
+
+def known_url(db: Database, url: str) -> KnownUrl | None:
+    """What the archive knows of `url` (indexed look-ups only), or None."""
+    key = normalize_url(url)
+    row = db.execute(
+        "SELECT s.url, a.url, a.first_seen, a.published, a.last_checked, s.etag, "
+        "s.last_modified, s.kind FROM (SELECT ? AS url) q "
+        "LEFT JOIN url_state s ON s.url = q.url "
+        "LEFT JOIN article_urls u ON u.url = q.url "
+        "LEFT JOIN articles a ON a.url = u.article_url",
+        [key],
+    ).fetchone()
+    if row is None or (row[0] is None and row[1] is None):
+        return None
+    return KnownUrl(key, *row[1:])
+
+
+def mark_not_modified(
+    db: Database,
+    url: str,
+    record: FetchRecord,
+    *,
+    source: str | None = None,
+    run_id: int | None = None,
+) -> str | None:
+    """A 304 for a known URL: its article was checked now; returns the article's key."""
+    key = normalize_url(url)
+    now = _iso(record.fetched_at)
+    try:
+        with db.atomic():
+            alias = db.execute(
+                "SELECT article_url FROM article_urls WHERE url = ?", [key]
+            ).fetchone()
+            article_url = alias[0] if alias else None
+            if article_url:
+                db.execute("UPDATE articles SET last_checked = ? WHERE url = ?", [now, article_url])
+            db.execute("UPDATE url_state SET last_fetched = ? WHERE url = ?", [now, key])
+            _log_fetch(
+                db,
+                record,
+                outcome="unchanged",
+                article_url=article_url,
+                source=source,
+                run_id=run_id,
+            )
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot record the check of {url}: {exc}") from exc
+    return article_url
+
+
+def recent_articles(db: Database, source: str, since: datetime) -> list[KnownUrl]:
+    """Articles of `source` first seen since `since` (the ones a re-check may be due for)."""
+    found = db.execute(
+        "SELECT a.fetched_url, a.url, a.first_seen, a.published, a.last_checked, s.etag, "
+        "s.last_modified, s.kind FROM articles a LEFT JOIN url_state s ON s.url = a.fetched_url "
+        "WHERE a.source = ? AND a.first_seen >= ?",
+        [source, _iso(since)],
+    ).fetchall()
+    return [KnownUrl(*row) for row in found]
+
+
+def start_run(db: Database, started_at: datetime, pid: int) -> int:
+    """A new `runs` row; runs left `running` by a crash are marked `interrupted`."""
+    try:
+        with db.atomic():
+            db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
+            runs = db.table("runs").insert(
+                {"started_at": _iso(started_at), "status": "running", "pid": pid}
+            )
+            return int(str(runs.last_pk))
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot start a run: {exc}") from exc
+
+
+def finish_run(
+    db: Database, run_id: int, report: RunReport, *, status: str, ended_at: datetime
+) -> None:
+    """Close a run with its counts, per source and in all, and its first errors."""
+    sources = report.by_source()
+    totals = {o: sum(getattr(r, o) for r in sources) for o in ("discovered", *OUTCOMES)}
+    errors = [r.message for r in report.failed if r.message][:MAX_RUN_ERRORS]
+    try:
+        with db.atomic():
+            db.table("runs").update(
+                run_id,
+                {
+                    "ended_at": _iso(ended_at),
+                    "status": status,
+                    **totals,
+                    "errors": json.dumps(errors, ensure_ascii=False),
+                },
+            )
+            db.table("run_sources").insert_all(
+                ({"run_id": run_id, **asdict(r)} for r in sources), replace=True
+            )
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot finish run {run_id}: {exc}") from exc
+
+
+def recent_runs(db: Database, limit: int = 10) -> list[dict[str, Any]]:
+    """The last runs, newest first, each with its per-source counts."""
+    runs = [dict(r) for r in db.query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", [limit])]
+    for run in runs:
+        run["errors"] = json.loads(run["errors"] or "[]")
+        run["sources"] = [
+            {k: v for k, v in r.items() if k != "run_id"}
+            for r in db.query(
+                "SELECT * FROM run_sources WHERE run_id = ? ORDER BY source", [run["id"]]
+            )
+        ]
+    return runs
+
+
+TABLES = (
+    "articles",
+    "revisions",
+    "raw_pages",
+    "article_urls",
+    "fetches",
+    "url_state",
+    "runs",
+    "run_sources",
+)
+
+
+def schema_sql(db: Database) -> str:
+    """The CREATE TABLE statements of the archive's tables (the README's schema block)."""
+    return ";\n\n".join(db.table(t).schema for t in TABLES) + ";"
 
 
 def content_hash(article: Article) -> str:

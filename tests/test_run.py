@@ -1,0 +1,351 @@
+"""`archiver run` over a local site: feeds, sitemaps, a listing page, robots.txt, 304s,
+revisions, the re-check schedule, politeness, the run lock and a run killed mid-way."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from archiver import store
+from archiver.cli import cli
+from archiver.config import load_config
+from archiver.fetch import Fetcher
+from archiver.pipeline import run_sources
+from archiver.runlock import run_lock
+from tests.conftest import PAGES, FixtureServer, Route, expected
+
+HTML = {"Content-Type": "text/html"}
+ARTICLES = {
+    "/articles/seed.html": "seed-blog-fr",
+    "/articles/blog.html": "blog-comments-en",
+    "/articles/news.html": "news-cookie-en",
+    "/articles/de.html": "german-news-de",
+    "/articles/cp.html": "windows-1252-fr",
+    "/watched/story": "changed-v1",
+}
+
+
+def rss(server: FixtureServer, paths: list[str]) -> bytes:
+    items = "".join(
+        f"<item><title>T{i}</title><link>{server.url(p)}</link>"
+        f"<dc:creator>Feed Author</dc:creator></item>"
+        for i, p in enumerate(paths)
+    )
+    return (
+        f'<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+        f"<title>x</title>{items}</channel></rss>"
+    ).encode()
+
+
+def build_site(server: FixtureServer) -> None:
+    """A small news site: robots.txt, an RSS feed, a sitemap index (listing itself) with a
+    gzipped child, a listing page and the article pages."""
+    today = datetime.now(UTC).date().isoformat()
+    server.routes["/robots.txt"] = Route(200, b"User-agent: *\nDisallow: /private/\n", {})
+    server.routes["/feed.rss"] = Route(
+        200,
+        rss(server, ["/articles/seed.html", "/articles/blog.html", "/private/secret.html"]),
+        {"Content-Type": "application/rss+xml"},
+    )
+    index = (
+        f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{server.url('/sitemap_index.xml')}</loc></sitemap>"
+        f"<sitemap><loc>{server.url('/sitemap-news.xml.gz')}</loc></sitemap>"
+        f"</sitemapindex>"
+    ).encode()
+    server.routes["/sitemap_index.xml"] = Route(200, index, {"Content-Type": "application/xml"})
+    child = "".join(
+        f"<url><loc>{server.url(p)}</loc><lastmod>{today}</lastmod></url>"
+        for p in ("/articles/news.html", "/articles/de.html")
+    )
+    server.routes["/sitemap-news.xml.gz"] = Route(
+        200,
+        gzip.compress(
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{child}</urlset>'.encode()
+        ),
+        {"Content-Type": "application/gzip"},
+    )
+    listing = (
+        '<html><body><nav><a href="/about">About</a></nav><main>'
+        '<article><h2><a href="/articles/cp.html">Le moulin</a></h2></article>'
+        '<article><h2><a href="/articles/seed.html?utm_source=home">Symbiose</a></h2>'
+        "</article></main></body></html>"
+    )
+    server.routes["/opinions/"] = Route(200, listing.encode(), HTML)
+    for path, name in ARTICLES.items():
+        server.routes[path] = Route(200, (PAGES / f"{name}.html").read_bytes(), HTML)
+    server.routes["/private/secret.html"] = Route(200, b"<p>secret</p>", HTML)
+
+
+def write_config(tmp_path: Path, server: FixtureServer, extra: str = "") -> Path:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[archive]\npath = "archive.db"\n[fetch]\nper_host_delay = 0\ntimeout = 10\n'
+        f'contact = "https://archive.test/contact"\n{extra}'
+        f'[[sources]]\nname = "feed"\nfeed = "{server.url("/feed.rss")}"\n'
+        f'[[sources]]\nname = "sitemap"\nsitemap = "{server.url("/sitemap_index.xml")}"\n'
+        f'[[sources]]\nname = "listing"\npage = "{server.url("/opinions/")}"\n'
+        f'links = "article h2 a"\n'
+        f'[[sources]]\nname = "watched"\nurls = ["{server.url("/watched/story")}"]\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+def run(config: Path) -> tuple[Result, dict[str, dict[str, int]]]:
+    result = CliRunner().invoke(cli, ["run", "--config", str(config), "--json"])
+    report = json.loads(result.stdout)
+    return result, {s.pop("source"): s for s in report["sources"]}
+
+
+def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_first_second_and_third_run(server: FixtureServer, tmp_path: Path) -> None:
+    """Run 1 stores what it should; run 2 downloads no unchanged body and stores nothing;
+    run 3, after the watched page changed, stores one revision."""
+    build_site(server)
+    config = write_config(tmp_path, server)
+    db = tmp_path / "archive.db"
+
+    first, counts = run(config)
+    assert first.exit_code == 0, first.stderr
+    assert counts["feed"] == {
+        "discovered": 3,
+        "new": 2,
+        "changed": 0,
+        "unchanged": 0,
+        "skipped": 1,
+        "failed": 0,
+    }
+    assert counts["sitemap"]["new"] == 2 and counts["listing"]["new"] == 1
+    assert counts["watched"]["new"] == 1
+    assert len(rows(db, "select url from articles")) == 6
+    assert server.count("/private/secret.html") == 0
+    assert rows(db, "select outcome, reason from fetches where url like '%/private/%'") == [
+        ("skipped", "robots")
+    ]
+    assert server.count("/sitemap_index.xml") == 1 and server.count("/robots.txt") == 1
+    assert server.log[0].headers["User-Agent"].endswith("(+https://archive.test/contact)")
+    requests_first = len(server.log)
+
+    second, counts = run(config)
+    assert second.exit_code == 0, second.stderr
+    assert sum(c["new"] + c["changed"] for c in counts.values()) == 0
+    second_log = server.log[requests_first:]
+    assert [r.status for r in second_log if r.path.startswith(("/articles", "/watched"))] == [
+        304
+    ]  # only the watched page is asked again, conditionally
+    assert all(r.status == 304 for r in second_log if r.path != "/robots.txt")
+    assert rows(db, "select count(*) from revisions") == [(0,)]
+
+    server.routes["/watched/story"] = Route(200, (PAGES / "changed-v2.html").read_bytes(), HTML)
+    third, counts = run(config)
+    assert third.exit_code == 0
+    assert counts["watched"]["changed"] == 1
+    assert rows(db, "select text from revisions") == [(expected("changed-v1")["text"],)]
+    assert len(rows(db, "select url from articles")) == 6
+    runs = json.loads(CliRunner().invoke(cli, ["runs", "--config", str(config), "--json"]).stdout)
+    assert [r["status"] for r in runs] == ["completed"] * 3
+    assert runs[0]["changed"] == 1 and runs[2]["new"] == 6
+
+
+def test_feed_metadata_fills_gaps(server: FixtureServer, tmp_path: Path) -> None:
+    """A page without an author takes the one its feed entry names."""
+    build_site(server)
+    page = (PAGES / "blog-comments-en.html").read_text("utf-8")
+    server.routes["/articles/blog.html"] = Route(
+        200, page.replace('<meta name="author"', '<meta name="x-author"').encode(), HTML
+    )
+    run(write_config(tmp_path, server))
+    assert rows(
+        tmp_path / "archive.db", "select author from articles where url like '%/articles/blog.html'"
+    ) == [("Feed Author",)]
+
+
+def test_max_new_caps_a_run_and_the_rest_comes_next(server: FixtureServer, tmp_path: Path) -> None:
+    """Past `max_new`, new URLs wait for the next run (the feed is then read in full)."""
+    build_site(server)
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[fetch]\nper_host_delay = 0\n[[sources]]\nname = "feed"\n'
+        f'feed = "{server.url("/feed.rss")}"\nmax_new = 1\n'
+        f'exclude = ["/private/"]\n',
+        encoding="utf-8",
+    )
+    _, counts = run(config)
+    assert (counts["feed"]["new"], counts["feed"]["skipped"]) == (1, 1)
+    _, counts = run(config)
+    assert (counts["feed"]["new"], counts["feed"]["skipped"]) == (1, 1)  # 1 new, 1 not due
+    assert server.log[-1].status == 200  # the feed was not answered 304 after a capped run
+
+
+def test_recheck_schedule_with_an_injected_clock(server: FixtureServer, tmp_path: Path) -> None:
+    """A known article is not fetched before its interval, and is (conditionally) after."""
+    build_site(server)
+    start = datetime.now(UTC)
+    fresh = (
+        (PAGES / "seed-blog-fr.html")
+        .read_text("utf-8")
+        .replace("2024-03-28", start.date().isoformat())
+    )  # published today: re-checked often
+    server.routes["/articles/seed.html"] = Route(200, fresh.encode(), HTML)
+    config = load_config(write_config(tmp_path, server), required=True)
+    db = store.open_archive(tmp_path / "archive.db")
+    run_sources(config, db, now=lambda: start)
+    assert server.count("/articles/seed.html") == 1
+    run_sources(config, db, now=lambda: start + timedelta(hours=1))
+    assert server.count("/articles/seed.html") == 1
+    report = run_sources(config, db, now=lambda: start + timedelta(hours=4))
+    assert [r.status for r in server.log if r.path == "/articles/seed.html"] == [200, 304]
+    assert report.count("unchanged") == 2  # the fresh article and the watched page
+    run_sources(config, db, now=lambda: start + timedelta(days=60))
+    assert server.count("/articles/seed.html") == 2  # too old to be checked again
+
+
+def test_429_with_retry_after_is_retried(server: FixtureServer, tmp_path: Path) -> None:
+    """A 429 with Retry-After is retried (the wait itself is skipped in tests)."""
+    build_site(server)
+    page = server.routes["/watched/story"]
+    server.routes["/watched/story"] = Route(429, b"", {"Retry-After": "2"})
+
+    def recover() -> None:
+        if server.count("/watched/story") == 1:
+            server.routes["/watched/story"] = page
+
+    server.hooks["/watched/story"] = recover
+    _, counts = run(write_config(tmp_path, server))
+    assert counts["watched"]["new"] == 1
+    assert [r.status for r in server.log if r.path == "/watched/story"] == [429, 200]
+
+
+def test_one_request_at_a_time_per_host_and_hosts_in_parallel(tmp_path: Path) -> None:
+    """Two hosts are fetched concurrently, each host one request at a time."""
+    servers = [FixtureServer("127.0.0.1").start(), FixtureServer("127.0.0.2").start()]
+    both_busy = threading.Event()
+
+    def rendezvous() -> None:  # wait (bounded) until the other host is busy too
+        if all(s.in_flight for s in servers):
+            both_busy.set()
+        both_busy.wait(timeout=5)
+
+    try:
+        for srv in servers:
+            for i in range(3):
+                srv.routes[f"/p{i}"] = Route(
+                    200, (PAGES / "blog-comments-en.html").read_bytes(), HTML
+                )
+                srv.hooks[f"/p{i}"] = rendezvous
+        urls = [s.url(f"/p{i}") for s in servers for i in range(3)]
+        config = load_config(write_config(tmp_path, servers[0]), required=True)
+
+        async def go() -> None:
+            settings = config.fetch.__class__(per_host_delay=0, respect_robots=False, concurrency=4)
+            async with Fetcher(settings) as fetcher:
+                await asyncio.gather(*(fetcher.fetch_page(u) for u in urls))
+
+        asyncio.run(go())
+        assert both_busy.is_set()
+        assert [s.max_in_flight for s in servers] == [1, 1]
+    finally:
+        for srv in servers:
+            srv.stop()
+
+
+def test_a_second_run_exits_at_once_while_one_holds_the_lock(
+    server: FixtureServer, tmp_path: Path
+) -> None:
+    """While a run holds the archive's lock, another exits with code 4 and a clear line."""
+    build_site(server)
+    config = write_config(tmp_path, server)
+    with run_lock(tmp_path / "archive.db"):
+        result = CliRunner().invoke(cli, ["run", "--config", str(config)])
+    assert result.exit_code == 4
+    assert result.stderr.startswith("error: another archiver run (pid ")
+    assert server.log == []
+
+
+def archiver(*args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent / "src")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "archiver", *args],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def finish(proc: subprocess.Popen[str]) -> tuple[int, str]:
+    """Wait for a process; its exit code and stderr."""
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err
+
+
+def test_two_runs_started_together(server: FixtureServer, tmp_path: Path) -> None:
+    """Two runs at once: one archives, the other exits 4 (or runs after it); no duplicates."""
+    build_site(server)
+    config = write_config(tmp_path, server)
+    procs = [archiver("run", "--config", str(config)) for _ in range(2)]
+    outcomes = [finish(p) for p in procs]
+    assert sorted(code for code, _ in outcomes) in ([0, 0], [0, 4]), outcomes
+    db = tmp_path / "archive.db"
+    assert rows(db, "select count(*), count(distinct url) from articles") == [(6, 6)]
+    assert rows(db, "pragma integrity_check") == [("ok",)]
+
+
+def test_a_run_killed_mid_way_loses_nothing(server: FixtureServer, tmp_path: Path) -> None:
+    """kill -9 during a run: the archive stays sound, and the next run completes the work."""
+    build_site(server)
+    config = write_config(tmp_path, server, extra="concurrency = 1\n")
+    db = tmp_path / "archive.db"
+    victim: list[subprocess.Popen[str]] = []
+
+    def kill_after_two_stored() -> None:  # bounded wait for the run to have stored two
+        for _ in range(3000):
+            if db.exists() and rows(db, "select count(*) from articles")[0][0] >= 2:
+                break
+            threading.Event().wait(0.01)
+        os.kill(victim[0].pid, signal.SIGKILL)
+
+    server.hooks["/articles/cp.html"] = kill_after_two_stored
+    victim.append(archiver("run", "--config", str(config)))
+    assert finish(victim[0])[0] == -signal.SIGKILL
+    stored = rows(db, "select url from articles")
+    assert 2 <= len(stored) < 6
+    assert rows(db, "pragma integrity_check") == [("ok",)]
+    del server.hooks["/articles/cp.html"]
+    code, err = finish(archiver("run", "--config", str(config)))
+    assert code == 0, err
+    assert rows(db, "select count(*), count(distinct url) from articles") == [(6, 6)]
+    assert rows(db, "select status from runs order by id") == [("interrupted",), ("completed",)]
+    for path, name in ARTICLES.items():
+        (text,) = rows(db, f"select text from articles where url like '%{path}'")[0]
+        assert text == expected(name)["text"], path
+
+
+def test_sigterm_marks_the_run_interrupted(server: FixtureServer, tmp_path: Path) -> None:
+    """SIGTERM stops a run cleanly: exit 130, the run recorded as interrupted."""
+    build_site(server)
+    config = write_config(tmp_path, server, extra="concurrency = 1\n")
+    victim: list[subprocess.Popen[str]] = []
+    server.hooks["/articles/news.html"] = lambda: os.kill(victim[0].pid, signal.SIGTERM)
+    victim.append(archiver("run", "--config", str(config)))
+    code, err = finish(victim[0])
+    assert code == 130, err
+    assert "interrupted" in err
+    assert rows(tmp_path / "archive.db", "select status from runs") == [("interrupted",)]
