@@ -76,7 +76,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         config_path = Path(folder) / "config.toml"
         config_path.write_text(
-            f"[fetch]\nper_host_delay = 0\nrespect_robots = false\n"
+            f"[fetch]\nper_host_delay = 0\nallow_private_addresses = true\nrespect_robots = false\n"
             f"concurrency = {args.concurrency}\nper_host_concurrency = {args.concurrency}\n"
             f'[[sources]]\nname = "watched"\nurls = [{urls}]\n',
             encoding="utf-8",

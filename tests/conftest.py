@@ -152,7 +152,8 @@ def config_file(tmp_path: Path) -> Path:
     """A config for tests: no pacing delay, robots honoured, archive in tmp_path."""
     path = tmp_path / "config.toml"
     path.write_text(
-        '[archive]\npath = "archive.db"\n\n[fetch]\nper_host_delay = 0\ntimeout = 10\n'
+        '[archive]\npath = "archive.db"\n\n[fetch]\nper_host_delay = 0\n'
+        "allow_private_addresses = true\ntimeout = 10\n"
         "max_bytes = 2000000\nretries = 1\n",
         encoding="utf-8",
     )

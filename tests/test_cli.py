@@ -155,7 +155,7 @@ def test_run_archives_the_configured_sources(server: FixtureServer, tmp_path: Pa
     """`run` reads [[sources]] and stores each URL into [archive] path."""
     config = tmp_path / "sites.toml"
     config.write_text(
-        f'[archive]\npath = "my.db"\n[fetch]\nper_host_delay = 0\n'
+        f'[archive]\npath = "my.db"\n[fetch]\nper_host_delay = 0\nallow_private_addresses = true\n'
         f'[[sources]]\nname = "watched"\nurls = ["{server.url("/seed-blog-fr.html")}", '
         f'"{server.url("/blog-comments-en.html")}"]\n',
         encoding="utf-8",

@@ -15,7 +15,9 @@ from archiver.fetch import Fetcher
 from archiver.models import Page
 from tests.conftest import FixtureServer, Route
 
-SETTINGS = FetchSettings(per_host_delay=0, timeout=10, max_bytes=100_000, retries=2)
+SETTINGS = FetchSettings(
+    per_host_delay=0, timeout=10, max_bytes=100_000, retries=2, allow_private_addresses=True
+)
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 

@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -91,7 +92,8 @@ def build_site(server: FixtureServer) -> None:
 def write_config(tmp_path: Path, server: FixtureServer, extra: str = "") -> Path:
     config = tmp_path / "config.toml"
     config.write_text(
-        f'[archive]\npath = "archive.db"\n[fetch]\nper_host_delay = 0\ntimeout = 10\n'
+        f'[archive]\npath = "archive.db"\n[fetch]\nper_host_delay = 0\n'
+        f"allow_private_addresses = true\ntimeout = 10\n"
         f'contact = "https://archive.test/contact"\n{extra}'
         f'[[sources]]\nname = "feed"\nfeed = "{server.url("/feed.rss")}"\n'
         f'[[sources]]\nname = "sitemap"\nsitemap = "{server.url("/sitemap_index.xml")}"\n'
@@ -181,7 +183,7 @@ def test_max_new_caps_a_run_and_the_rest_comes_next(server: FixtureServer, tmp_p
     build_site(server)
     config = tmp_path / "c.toml"
     config.write_text(
-        f'[fetch]\nper_host_delay = 0\n[[sources]]\nname = "feed"\n'
+        f'[fetch]\nper_host_delay = 0\nallow_private_addresses = true\n[[sources]]\nname = "feed"\n'
         f'feed = "{server.url("/feed.rss")}"\nmax_new = 1\n'
         f'exclude = ["/private/"]\n',
         encoding="utf-8",
@@ -253,7 +255,7 @@ def test_one_request_at_a_time_per_host_and_hosts_in_parallel(tmp_path: Path) ->
         config = load_config(write_config(tmp_path, servers[0]), required=True)
 
         async def go() -> None:
-            settings = config.fetch.__class__(per_host_delay=0, respect_robots=False, concurrency=4)
+            settings = replace(config.fetch, respect_robots=False, concurrency=4)
             async with Fetcher(settings) as fetcher:
                 await asyncio.gather(*(fetcher.fetch_page(u) for u in urls))
 

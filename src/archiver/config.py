@@ -51,6 +51,7 @@ class FetchSettings:
     respect_robots: bool = True
     retries: int = 2
     max_redirects: int = 5
+    allow_private_addresses: bool = False
 
     @property
     def user_agent_header(self) -> str:
@@ -172,6 +173,7 @@ def _fetch_settings(table: Mapping[str, Any], where: str) -> FetchSettings:
         respect_robots=get("respect_robots", bool),
         retries=get("retries", int, _at_least(0)),
         max_redirects=get("max_redirects", int, _at_least(0)),
+        allow_private_addresses=get("allow_private_addresses", bool),
     )
 
 
