@@ -10,8 +10,8 @@ from selectolax.lexbor import LexborHTMLParser
 
 from archiver.clean import clean_tree, is_furniture_name
 from archiver.errors import ExtractError, NotAnArticle
-from archiver.extract import extract_article
-from archiver.models import count_words
+from archiver.extract import extract_article, paragraph_fingerprint
+from archiver.models import SiteRule, count_words
 from tests.conftest import PAGES
 
 CASES = sorted(p.name.removesuffix(".expected.json") for p in PAGES.glob("*.expected.json"))
@@ -183,3 +183,95 @@ def test_fixture_pages_are_ours() -> None:
     """Every fixture page has its expected result beside it."""
     for page in PAGES.glob("*.html"):
         assert Path(str(page).removesuffix(".html") + ".expected.json").exists(), page.name
+
+
+def test_second_opinion_keeps_inline_formulas() -> None:
+    """Readability's candidate wins when it holds trafilatura's text and more (MathML here)."""
+    article = extract_article((PAGES / "mathml-fr.html").read_bytes())
+    assert "Δ=b2−4ac" in article.text
+
+
+def test_dateline_at_the_top_is_not_body_text() -> None:
+    """A short "Veröffentlicht am …" line above the body is dropped."""
+    article = extract_article((PAGES / "dateline-hidden-de.html").read_bytes())
+    assert "Veröffentlicht" not in article.text
+
+
+def test_paragraph_starting_like_a_dateline_is_kept() -> None:
+    """A long first paragraph that starts with "Updated" is body text."""
+    article = extract_article((PAGES / "comment-articles-en.html").read_bytes())
+    assert article.text.startswith("Updated advice from the county soil survey")
+
+
+def test_language_is_detected_when_the_page_does_not_say() -> None:
+    """A German page without `lang` or a language meta gets `de` from its text."""
+    html = (PAGES / "dateline-hidden-de.html").read_text("utf-8")
+    assert "lang=" not in html
+    assert extract_article(html).language == "de"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Lire aussi : la chronique du jour", "lire  aussi : LA chronique du jour"),
+        ("Updated 12.05.2024, 3 comments", "Updated 01.06.2025, 45 comments"),
+        ("Abonnez-vous\u00a0!", "abonnez-vous !"),
+    ],
+)
+def test_fingerprint_ignores_case_spacing_and_numbers(a: str, b: str) -> None:
+    """Two renderings of the same template line share a fingerprint."""
+    assert paragraph_fingerprint(a) == paragraph_fingerprint(b)
+
+
+def test_fingerprint_tells_different_paragraphs_apart() -> None:
+    """Different words give different fingerprints."""
+    assert paragraph_fingerprint("Lire aussi") != paragraph_fingerprint("Lire ensuite")
+
+
+def test_boilerplate_blocks_are_dropped_but_fingerprinted() -> None:
+    """Known template blocks leave the text; every block's fingerprint is kept on the Article."""
+    html = (PAGES / "german-news-de.html").read_bytes()
+    full = extract_article(html)
+    first = full.text.split("\n\n")[0]
+    pruned = extract_article(html, boilerplate=frozenset({paragraph_fingerprint(first)}))
+    assert first not in pruned.text
+    assert pruned.text == full.text.removeprefix(first + "\n\n")
+    assert pruned.paragraph_fingerprints == full.paragraph_fingerprints
+    assert len(full.paragraph_fingerprints) == len(full.text.split("\n\n"))
+
+
+def test_site_rule_drops_selectors() -> None:
+    """A site rule's `drop` selectors are removed before extraction."""
+    html = (PAGES / "german-news-de.html").read_bytes()
+    full = extract_article(html)
+    first = full.text.split("\n\n")[0]
+    tree = LexborHTMLParser(html.decode("utf-8"))
+    paragraph = next(p for p in tree.css("p") if p.text(strip=True)[:30] == first[:30])
+    tree.css_first("body").insert_child(  # type: ignore[union-attr]
+        LexborHTMLParser("<div class='house-promo'><p>" + "Promo text. " * 30 + "</p></div>").body
+    )
+    paragraph.attrs["class"] = "lead-in"
+    rule = SiteRule(host="example.de", drop=(".lead-in", ".house-promo"))
+    article = extract_article(tree.html or "", site_rule=rule)
+    assert first not in article.text
+    assert "Promo text." not in article.text
+
+
+def test_site_rule_body_restricts_extraction() -> None:
+    """A site rule's `body` selector, when it matches, is the only place text comes from."""
+    story = "<p>" + "Paragraph of the real story, long enough to count. " * 8 + "</p>"
+    other = "<p>" + "A teaser for another story that is not this one at all. " * 12 + "</p>"
+    html = (
+        "<html lang='en'><body><div class='teasers'>" + other + other + "</div>"
+        "<div class='story-text'>" + story + "</div></body></html>"
+    )
+    article = extract_article(html, site_rule=SiteRule("x.example", body=".story-text"))
+    assert "teaser" not in article.text
+    assert "real story" in article.text
+
+
+def test_site_rule_body_that_matches_nothing_is_ignored() -> None:
+    """A `body` selector the page lacks (a redesign) leaves the normal extraction."""
+    html = (PAGES / "german-news-de.html").read_bytes()
+    rule = SiteRule("example.de", body="#no-such-element")
+    assert extract_article(html, site_rule=rule).text == truth("german-news-de")["text"]

@@ -2,9 +2,11 @@
 
 What goes: elements that are never article text (scripts, forms, navigation, dialogs), hidden
 elements, and blocks whose class or id names a kind of furniture (comments, share bars, cookie
-and newsletter boxes, related links, modals, "scroll to top"...). A guard keeps any element that
+and newsletter boxes, related links, modals, "scroll to top"...). Guards keep any element that
 holds most of the page's text, so a WordPress `<article class="... tag-social-media">` or an
-ASP.NET page wrapped in one `<form>` is never thrown away whole.
+ASP.NET page wrapped in one `<form>` is never thrown away whole; the ancestors of the page's
+main `<article>` (a story shown in a modal); and links or spans inside a sentence, whatever
+their names. Hidden elements go whatever their size (the cautious pass keeps them).
 """
 
 from __future__ import annotations
@@ -78,7 +80,15 @@ TAXONOMY_PREFIXES = (
     "field-",
 )
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+INLINE_TAGS = frozenset(
+    {"a", "span", "em", "strong", "b", "i", "u", "abbr", "cite", "mark", "small", "sub", "sup"}
+    | {"time", "code", "q", "dfn", "var", "kbd", "s"}
+)
+TEXT_CONTAINERS = frozenset({"p", "li", "blockquote", "dd", "td", "em", "strong", "b", "i", "q"})
 MOSTLY = 0.4  # never drop an element holding this share of the page's text
+# The story's own element: its ancestors are never furniture, whatever their names.
+ARTICLE_ELEMENTS = "article, [itemprop='articleBody'], [itemprop='articlebody']"
+ARTICLE_MIN_CHARS = 500
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _SPLIT = re.compile(r"[-_\s]+")
 
@@ -103,33 +113,85 @@ def clean_tree(tree: LexborHTMLParser, *, thorough: bool = True) -> int:
     With `thorough=False` only what is surely furniture goes (dialogs, consent and cookie
     boxes, never-text elements): the cautious pass for a second opinion."""
     tree.strip_tags(NEVER_TEXT)
-    body = tree.body
-    if body is None:
-        return 0
-    total = max(len(body.text(deep=True, strip=True)), 1)
-    marked: list[LexborNode] = []
-    marked_ids: set[int] = set()
-    for node in body.css(f"{STRUCTURAL}, [class], [id], [style]"):
-        if node.tag in ("body", "main", "article") or _inside(node, marked_ids):
-            continue
-        if _is_sure_furniture(node) or (
-            thorough
-            and _is_furniture(node)
-            and len(node.text(deep=True, strip=True)) < MOSTLY * total
-        ):
-            marked.append(node)
-            marked_ids.add(node.mem_id)
+    marked = find_furniture(tree, thorough=thorough)
     # Decompose only after the walk: a removed node's descendants must not be touched again.
     for node in marked:
         node.decompose()
     return len(marked)
 
 
+def find_furniture(tree: LexborHTMLParser, *, thorough: bool = True) -> list[LexborNode]:
+    """The outermost furniture elements of `tree`, in document order (nothing is removed)."""
+    body = tree.body
+    if body is None:
+        return []
+    total = max(len(body.text(deep=True, strip=True)), 1)
+    keep = _holders_of_article(body)
+    marked: list[LexborNode] = []
+    marked_ids: set[int] = set()
+    for node in body.css(f"{STRUCTURAL}, [class], [id], [style]"):
+        if node.tag in ("body", "main", "article") or node.mem_id in keep:
+            continue
+        if node.mem_id in marked_ids or _inside(node, marked_ids) or _in_running_text(node):
+            continue
+        if _is_sure_furniture(node) or (
+            thorough
+            and (
+                _is_hidden(node)
+                or (_is_furniture(node) and len(node.text(deep=True, strip=True)) < MOSTLY * total)
+            )
+        ):
+            marked.append(node)
+            marked_ids.add(node.mem_id)
+    return marked
+
+
+def _holders_of_article(body: LexborNode) -> set[int]:
+    """The ancestors of the page's main `<article>` or articleBody: never furniture, even when
+    a news site shows its story in a modal over the front page."""
+    best, best_len = None, ARTICLE_MIN_CHARS - 1
+    for node in body.css(ARTICLE_ELEMENTS):
+        attrs = node.attributes
+        if is_furniture_name(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"):
+            continue  # a comment is often an <article class="comment">
+        length = len(node.text(deep=True, strip=True))
+        if length > best_len:
+            best, best_len = node, length
+    held: set[int] = set()
+    parent = best.parent if best is not None else None
+    while parent is not None:
+        held.add(parent.mem_id)
+        parent = parent.parent
+    return held
+
+
+def _in_running_text(node: LexborNode) -> bool:
+    """A link or span inside a sentence (`<a class="popup">word</a>`) is part of the text,
+    whatever it is named; only hiding removes it."""
+    parent = node.parent
+    return (
+        node.tag in INLINE_TAGS
+        and parent is not None
+        and parent.tag in TEXT_CONTAINERS
+        and not _is_hidden(node)
+    )
+
+
+def _is_hidden(node: LexborNode) -> bool:
+    """Hidden from every reader, whatever its size (the cautious pass keeps it, in case)."""
+    attrs = node.attributes
+    return (
+        "hidden" in attrs
+        or attrs.get("aria-hidden") == "true"
+        or bool(HIDDEN_STYLE.search(attrs.get("style") or ""))
+    )
+
+
 def _is_furniture(node: LexborNode) -> bool:
     attrs = node.attributes
-    if node.tag in ("label", "nav", "aside", "form", "footer") or "hidden" in attrs:
+    if node.tag in ("label", "nav", "aside", "form", "footer"):
         return True
-    if attrs.get("aria-hidden") == "true" or attrs.get("aria-modal") == "true":
+    if attrs.get("aria-modal") == "true":
         return True
     if attrs.get("role") in (
         "dialog",
@@ -139,8 +201,6 @@ def _is_furniture(node: LexborNode) -> bool:
         "search",
         "contentinfo",
     ):
-        return True
-    if HIDDEN_STYLE.search(attrs.get("style") or ""):
         return True
     return is_furniture_name(f"{attrs.get('class') or ''} {attrs.get('id') or ''}")
 

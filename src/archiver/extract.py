@@ -1,25 +1,33 @@
-"""Turn a page's HTML into an `Article`; the only module that imports trafilatura.
+"""Turn a page's HTML into an `Article`; the only module that imports trafilatura and readability.
 
-    html ─▶ selectolax: metadata, furniture removed ─▶ trafilatura: main text as XML
-         ─▶ blocks (paragraphs, headings, list items, quotes) ─▶ quality gate ─▶ Article
+    html ─▶ selectolax: metadata, site rule, furniture removed
+         ─▶ trafilatura: main text as XML ─┬─▶ blocks (paragraphs, headings, items, quotes)
+         ─▶ readability: second opinion ───┘   the better candidate, boilerplate dropped
+         ─▶ quality gate ─▶ Article
 
 `extract_article` is the stable entry point for the rest of the code and for outside tools.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import lxml.html
 import trafilatura
 from lxml import etree
+from readability import Document
+from readability.readability import Unparseable
 from selectolax.lexbor import LexborHTMLParser
 
 from archiver.charsets import decode_html
 from archiver.clean import clean_tree
 from archiver.errors import ExtractError, NotAnArticle
+from archiver.language import detect_language
 from archiver.metadata import (
     PageMetadata,
     clean_author,
@@ -28,7 +36,7 @@ from archiver.metadata import (
     normalize_language,
     read_metadata,
 )
-from archiver.models import Article, count_words
+from archiver.models import Article, SiteRule, count_words
 
 DEFAULT_MIN_WORDS = 30
 MAX_LINK_SHARE = 0.5  # a "body" that is mostly link text is a list of links, not an article
@@ -41,6 +49,22 @@ NBSP_MARK = "\u01c2"
 HEAD_BLOCKS = 3  # how far from the top kickers, headlines and bylines are looked for
 BYLINE_MAX_WORDS = 20
 _BLOCK_TAGS = frozenset({"p", "head", "item", "row", "quote", "code"})
+# The second opinion wins when it holds nearly all of the first one's text and adds to it.
+SECOND_OPINION_CONTAINS = 0.95
+SECOND_OPINION_GAIN = 1.03
+_HTML_LEAVES = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "dt", "dd", "tr"})
+_HTML_CONTAINERS = frozenset({"p", "ul", "ol", "dl", "table", "blockquote", "div", "section"})
+_HTML_BREAKS = frozenset(
+    {"div", "section", "article", "main", "header", "blockquote", "ul", "ol", "dl", "table"}
+    | {"tbody", "thead", "tfoot", "figure", "br", "hr"}
+)
+_DATELINE = re.compile(
+    r"^(?:published|updated|posted|last updated|publié|mis à jour|modifié|veröffentlicht"
+    r"|aktualisiert|publicado|actualizado|pubblicato|aggiornato|gepubliceerd)\b.*\d",
+    re.IGNORECASE,
+)
+_TOKEN = re.compile(r"\w+")
+_DIGITS = re.compile(r"\d+")
 
 
 @dataclass(frozen=True)
@@ -50,28 +74,67 @@ class _Block:
 
 
 def extract_article(
-    html: str | bytes, url: str | None = None, *, min_words: int = DEFAULT_MIN_WORDS
+    html: str | bytes,
+    url: str | None = None,
+    *,
+    min_words: int = DEFAULT_MIN_WORDS,
+    site_rule: SiteRule | None = None,
+    boilerplate: frozenset[str] = frozenset(),
 ) -> Article:
-    """Extract the article of a page; raises NotAnArticle (with a reason) when there is none."""
+    """Extract the article of a page; raises NotAnArticle (with a reason) when there is none.
+
+    `site_rule` drops elements and narrows the body for one host; `boilerplate` holds the
+    `paragraph_fingerprint`s of blocks known to be the site's template, dropped from the text."""
     if isinstance(html, bytes):
         html = decode_html(html)[0]
     if not html.strip():
         raise NotAnArticle("empty", "the page is empty")
     tree = LexborHTMLParser(html)
     meta = read_metadata(tree, url)
+    if site_rule is not None:
+        tree = _apply_site_rule(tree, site_rule)
     cautious = tree.clone()
     clean_tree(tree)
-    doc = _trafilatura(_protect_nbsp(tree.html or ""), url)
-    blocks = _body_blocks(doc, meta)
+    cleaned = _protect_nbsp(tree.html or "")
+    doc = _trafilatura(cleaned, url)
+    blocks = _body_blocks(_walk(doc.body) if doc is not None and doc.body is not None else [], meta)
+    # trafilatura drops some text (MathML, repeated paragraphs, odd markup): a second opinion.
+    second = _body_blocks(_readability(cleaned), meta)
+    if _is_better(second, blocks):
+        blocks = second
     if _word_count(blocks) < min_words:
         # The thorough clean-up may have removed a body: second opinion on a cautious one.
         clean_tree(cautious, thorough=False)
         fallback = _trafilatura(_protect_nbsp(cautious.html or ""), url)
-        fallback_blocks = _body_blocks(fallback, meta)
+        body = getattr(fallback, "body", None)
+        fallback_blocks = _body_blocks(_walk(body) if body is not None else [], meta)
         if _word_count(fallback_blocks) > _word_count(blocks):
             doc, blocks = fallback, fallback_blocks
+    fingerprints = tuple(paragraph_fingerprint(b.text) for b in blocks)
+    if boilerplate:
+        blocks = [b for b, f in zip(blocks, fingerprints, strict=True) if f not in boilerplate]
     _quality_gate(blocks, min_words)
-    return _article(blocks, meta, doc)
+    return _article(blocks, meta, doc, fingerprints)
+
+
+def paragraph_fingerprint(text: str) -> str:
+    """A stable hash of a paragraph, blind to case, spacing and numbers (dates, counters)."""
+    normalized = _DIGITS.sub("0", " ".join(text.casefold().split()))
+    return hashlib.blake2b(normalized.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def _apply_site_rule(tree: LexborHTMLParser, rule: SiteRule) -> LexborHTMLParser:
+    """Drop the rule's selectors, then keep only its body element when the page has one."""
+    for selector in rule.drop:
+        for node in tree.css(selector):
+            node.decompose()
+    body = tree.css_first(rule.body) if rule.body else None
+    if body is None:
+        return tree
+    head = tree.head
+    return LexborHTMLParser(
+        f"<html>{head.html if head is not None else ''}<body>{body.html}</body></html>"
+    )
 
 
 def _trafilatura(html: str, url: str | None) -> Any:
@@ -90,20 +153,88 @@ def _trafilatura(html: str, url: str | None) -> Any:
         raise ExtractError("parse_error", f"{type(exc).__name__}: {exc}") from exc
 
 
-def _body_blocks(doc: Any, meta: PageMetadata) -> list[_Block]:
-    body = getattr(doc, "body", None)
-    if body is None:
-        return []
-    blocks = [b for b in _walk(body) if b.text]
+def _body_blocks(found: Any, meta: PageMetadata) -> list[_Block]:
+    blocks = [b for b in found if b.text]
     if meta.title:
         # Kickers and breadcrumbs sit above the headline; the headline itself is the title.
         for i, block in enumerate(blocks[:HEAD_BLOCKS]):
             if _same_text(block.text, meta.title):
                 blocks = blocks[i + 1 :]
                 break
-    head = [b for b in blocks[:HEAD_BLOCKS] if not _is_byline(b, meta.author)]
+    head = [b for b in blocks[:HEAD_BLOCKS] if not (_is_byline(b, meta.author) or _is_dateline(b))]
     blocks = head + blocks[HEAD_BLOCKS:]
     return [b for b in blocks if not _is_furniture_block(b)]
+
+
+def _readability(html: str) -> list[_Block]:
+    """Readability's article candidate, as blocks; none when it finds nothing."""
+    try:
+        summary = Document(html).summary(html_partial=True)
+        root = lxml.html.fromstring(summary)
+    except (Unparseable, ValueError, TypeError, etree.LxmlError, RecursionError):
+        return []  # a second opinion that cannot be had changes nothing
+    return list(_html_blocks(root))
+
+
+def _html_blocks(element: Any) -> Iterator[_Block]:
+    """Blocks of an HTML fragment: leaf blocks whole, loose text between blocks as paragraphs."""
+    pending: list[str] = [element.text or ""]
+    for child in element:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag in _HTML_LEAVES and not any(
+            isinstance(d.tag, str) and d.tag in _HTML_CONTAINERS for d in child.iterdescendants()
+        ):
+            yield from _loose(pending)
+            yield _html_block(child)
+        elif tag in _HTML_BREAKS or tag in _HTML_LEAVES:
+            yield from _loose(pending)
+            yield from _html_blocks(child)
+        elif tag:
+            pending.append(child.text_content())
+        pending.append(child.tail or "")
+    yield from _loose(pending)
+
+
+def _html_block(element: Any) -> _Block:
+    if element.tag == "tr":
+        cells = [c for c in element if isinstance(c.tag, str)]
+        text = " | ".join(t for t in (_collapse(c.text_content()) for c in cells) if t)
+    else:
+        text = _collapse(element.text_content())
+    link_chars = sum(len(_collapse(a.text_content())) for a in element.iter("a"))
+    return _Block(text, link_chars)
+
+
+def _loose(pending: list[str]) -> Iterator[_Block]:
+    text = _collapse(" ".join(pending))
+    pending.clear()
+    if text:
+        yield _Block(text, 0)
+
+
+def _is_better(second: list[_Block], first: list[_Block]) -> bool:
+    """Whether the second opinion holds nearly all the first one's text, and more of it."""
+    words = _word_count(first)
+    if _word_count(second) < max(words * SECOND_OPINION_GAIN, 1):
+        return False
+    if _link_share(second) > MAX_LINK_SHARE:
+        return False
+    ours, theirs = _shingles(first), _shingles(second)
+    if not ours:
+        return True
+    shared = sum((ours & theirs).values())
+    return shared >= SECOND_OPINION_CONTAINS * sum(ours.values())
+
+
+def _shingles(blocks: list[_Block]) -> Counter[str]:
+    # Words, not word sequences: a candidate that adds inline words (MathML, emoji, links)
+    # inside the first one's sentences still holds them.
+    return Counter(w.casefold() for b in blocks for w in _TOKEN.findall(b.text))
+
+
+def _link_share(blocks: list[_Block]) -> float:
+    chars = sum(len(b.text) for b in blocks)
+    return sum(b.link_chars for b in blocks) / chars if chars else 0.0
 
 
 def _is_byline(block: _Block, author: str | None) -> bool:
@@ -112,6 +243,11 @@ def _is_byline(block: _Block, author: str | None) -> bool:
         return False
     text = block.text.casefold()
     return any(name.casefold() in text for name in author.split("; ") if name)
+
+
+def _is_dateline(block: _Block) -> bool:
+    """A short line near the top that dates the article ("Published May 14, 2024 …")."""
+    return count_words(block.text) <= BYLINE_MAX_WORDS and bool(_DATELINE.match(block.text))
 
 
 def _walk(element: Any) -> Iterator[_Block]:
@@ -158,7 +294,9 @@ def _quality_gate(blocks: list[_Block], min_words: int) -> None:
         raise NotAnArticle("navigation", "only short lines, no paragraph")
 
 
-def _article(blocks: list[_Block], meta: PageMetadata, doc: Any) -> Article:
+def _article(
+    blocks: list[_Block], meta: PageMetadata, doc: Any, fingerprints: tuple[str, ...]
+) -> Article:
     def doc_field(name: str) -> str | None:
         value = getattr(doc, name, None)
         return (_collapse(value) or None) if isinstance(value, str) else None
@@ -170,11 +308,14 @@ def _article(blocks: list[_Block], meta: PageMetadata, doc: Any) -> Article:
         author=meta.author or clean_author(doc_field("author")),
         published=meta.published or normalize_date(doc_field("date")),
         sitename=meta.sitename or doc_field("sitename"),
-        language=meta.language or normalize_language(doc_field("language")),
+        language=meta.language
+        or normalize_language(doc_field("language"))
+        or detect_language("\n\n".join(b.text for b in blocks)),
         description=meta.description or doc_field("description"),
         canonical_url=meta.canonical_url,
         image=meta.image or doc_field("image"),
         tags=meta.tags or tuple(str(t) for t in doc_tags if str(t).strip()),
+        paragraph_fingerprints=fingerprints,
     )
 
 

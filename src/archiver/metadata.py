@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from archiver.clean import is_furniture_name
 from archiver.urls import absolute_url
 
 ARTICLE_TYPES = frozenset(
@@ -35,9 +36,28 @@ ARTICLE_TYPES = frozenset(
     }
 )
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_WORDS = re.compile(r"\w+")
 _SPACES = re.compile(r"[ \t\n\r\f\v]+")
 _TITLE_SEPARATOR = re.compile(r"\s+[|–—·»-]\s+")
-_BYLINE_PREFIX = re.compile(r"^\s*(by|par|von|door|por|di|de|av|af)\s+", re.IGNORECASE)
+# "By Jane Doe", "Par Jean Dupont" and the glued "BySteven Mufson" some templates render.
+_BYLINE_PREFIX = re.compile(
+    r"^\s*(?:(?i:by|par|von|door|por|di|de|av|af)\s+|(?:By|Par|Von|Por)(?=[A-Z]))"
+)
+# Several authors: "A, B and C", "A; B", "A (avec B et C)", "A mit B"; a parenthesis that
+# names no one else ("Richard (R.J.) Eskow") stays.
+_AUTHOR_SEPARATORS = re.compile(
+    r"\s*(?:[,;&]|\((?=\s*(?i:avec|with|mit|con|and)\b)|\b(?:and|et|und|y|e|avec|with|mit|con)\b)\s*",
+    re.IGNORECASE,
+)
+_CDATA = re.compile(r"^\s*(?://\s*)?(?:<!\[CDATA\[|<!--)|(?://\s*)?(?:\]\]>|-->)\s*$")
+# Bylines rendered in the page, when no <meta> or JSON-LD names the author.
+BYLINE_SELECTORS = (
+    "[itemprop='author'] [itemprop='name']",
+    "[itemprop='author']",
+    "[rel='author']",
+    "[class*='byline'], .by-line, .author-name, .article-author, .post-author, .entry-author",
+)
+BYLINE_MAX_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -66,18 +86,34 @@ def read_metadata(tree: LexborHTMLParser, url: str | None) -> PageMetadata:
     publisher = ld.get("publisher")
     return PageMetadata(
         title=_first(
-            _text(ld.get("headline")),
+            _ld_title(ld, _first(metas.get("og:title"), _title_tag(tree))),
+            metas.get("dc:title"),
+            metas.get("dcterm:title"),
+            metas.get("dcterms.title"),
+            metas.get("dc.title"),
             metas.get("og:title"),
             metas.get("twitter:title"),
-            metas.get("dc.title"),
+            metas.get("parsely-title"),
             _title_tag(tree),
         ),
         author=_first(
             _authors(ld.get("author")),
-            _clean_author(metas.get("author")),
-            _clean_author(metas.get("article:author")),
-            _clean_author(metas.get("dc.creator")),
-            _clean_author(metas.get("byl")),
+            *(
+                _clean_author(metas.get(key))
+                for key in (
+                    "dc:creator",
+                    "dcterm:creator",
+                    "dcterms.creator",
+                    "dc.creator",
+                    "author",
+                    "article:author",
+                    "og:article:author",
+                    "parsely-author",
+                    "sailthru.author",
+                    "byl",
+                )
+            ),
+            _page_byline(tree),
         ),
         published=_first(
             *(
@@ -85,12 +121,17 @@ def read_metadata(tree: LexborHTMLParser, url: str | None) -> PageMetadata:
                 for v in (
                     _text(ld.get("datePublished")),
                     metas.get("article:published_time"),
+                    metas.get("og:article:published_time"),
+                    metas.get("parsely-pub-date"),
+                    metas.get("dc:date"),
+                    metas.get("dcterms.created"),
                     metas.get("dc.date"),
                     metas.get("dc.date.issued"),
                     metas.get("date"),
                     metas.get("pubdate"),
                     metas.get("publish-date"),
                     metas.get("sailthru.date"),
+                    _item_date(tree),
                     _time_datetime(tree),
                 )
             )
@@ -153,17 +194,20 @@ def _meta_map(tree: LexborHTMLParser) -> dict[str, str]:
     found: dict[str, str] = {}
     for node in tree.css("meta"):
         attrs = node.attributes
-        key = attrs.get("property") or attrs.get("name") or attrs.get("http-equiv") or ""
         content = (attrs.get("content") or "").strip()
-        if key and content:
-            found.setdefault(key.strip().lower(), content)
+        if not content:
+            continue
+        # RDFa lets one <meta> carry several properties: property="og:title dc:title".
+        for attr in ("property", "name", "http-equiv"):
+            for key in (attrs.get(attr) or "").split():
+                found.setdefault(key.lower(), content)
     return found
 
 
 def _json_ld_objects(tree: LexborHTMLParser) -> Iterator[dict[str, Any]]:
     for node in tree.css("script[type='application/ld+json']"):
         try:
-            data = json.loads(node.text(deep=True) or "")
+            data = json.loads(_CDATA.sub("", node.text(deep=True) or ""))
         except (ValueError, RecursionError):
             continue  # broken JSON-LD is common; the other sources still count
         stack = [data]
@@ -184,6 +228,21 @@ def _article_json_ld(tree: LexborHTMLParser) -> dict[str, Any]:
         if any(isinstance(k, str) and k.lower() in ARTICLE_TYPES for k in names):
             return obj
     return {}
+
+
+def _ld_title(ld: dict[str, Any], page_title: str | None) -> str | None:
+    """The JSON-LD headline, or its `name` when that is what the page calls itself (some
+    sites put a summary in `headline`, others their own name in `name`)."""
+    headline, name = _text(ld.get("headline")), _text(ld.get("name"))
+    if not (headline and name and page_title) or headline == name:
+        return headline
+    title_words = set(_WORDS.findall(page_title.casefold()))
+
+    def overlap(text: str) -> float:
+        words = set(_WORDS.findall(text.casefold()))
+        return len(words & title_words) / max(len(words | title_words), 1)
+
+    return name if overlap(name) > overlap(headline) else headline
 
 
 def _text(value: Any) -> str | None:
@@ -218,12 +277,50 @@ def _authors(value: Any) -> str | None:
 
 
 def _clean_author(value: str | None) -> str | None:
-    if not value or value.strip().startswith(("http://", "https://")):
+    if not value or value.strip().startswith(("http://", "https://", "@")):
         return None
     value = _BYLINE_PREFIX.sub("", " ".join(value.split()))
-    parts = re.split(r"\s*(?:,|;|\band\b|\bet\b|\bund\b|&)\s*", value)
-    names = [p.strip() for p in parts if p.strip() and not any(c.isdigit() for c in p)]
+    names: list[str] = []
+    for part in _AUTHOR_SEPARATORS.split(value):
+        # Dates, counters and trailing dashes ride along with names in rendered bylines.
+        name = part.strip(" -–—|:·•\u00a0")
+        if name.count(")") > name.count("("):
+            name = name.rstrip(") ")
+        if name and not any(c.isdigit() for c in name) and name not in names:
+            names.append(name)
     return "; ".join(names) or None
+
+
+def _page_byline(tree: LexborHTMLParser) -> str | None:
+    """The first byline rendered in the page (`itemprop=author`, `rel=author`, `.byline`)."""
+    for selector in BYLINE_SELECTORS:
+        for node in tree.css(selector):
+            text = collapse_spaces(node.text(deep=True, separator=" "))
+            if 0 < len(text) <= BYLINE_MAX_CHARS and not _in_furniture(node):
+                return _clean_author(text)
+    return None
+
+
+def _in_furniture(node: LexborNode) -> bool:
+    """Inside comments, a sidebar or a related-articles block: a byline there is someone else's."""
+    structural = False
+    parent = node.parent
+    while parent is not None and parent.tag != "body":
+        attrs = parent.attributes
+        if is_furniture_name(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"):
+            return True
+        if parent.tag == "article":
+            return False  # an <aside> of article meta inside the story is the story's own
+        structural = structural or parent.tag in ("aside", "nav", "footer", "form")
+        parent = parent.parent
+    return structural
+
+
+def _item_date(tree: LexborHTMLParser) -> str | None:
+    node = tree.css_first("[itemprop='datePublished']")
+    if node is None:
+        return None
+    return node.attributes.get("content") or node.attributes.get("datetime")
 
 
 def _title_tag(tree: LexborHTMLParser) -> str | None:
@@ -235,7 +332,10 @@ def _title_tag(tree: LexborHTMLParser) -> str | None:
         return headings[0]
     separators = list(_TITLE_SEPARATOR.finditer(title))
     if separators and len(title[separators[-1].end() :].split()) <= 4:
-        return title[: separators[-1].start()]
+        # "Mozilla - Wikipedia" stays whole: one word alone is more likely a name than a title.
+        shorter = title[: separators[-1].start()]
+        if len(shorter.split()) > 1:
+            return shorter
     return title or None
 
 

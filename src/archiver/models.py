@@ -62,6 +62,9 @@ class Article:
     canonical_url: str | None = None
     image: str | None = None
     tags: tuple[str, ...] = ()
+    # Fingerprints of every body block before boilerplate stripping: the store counts them per
+    # host to learn a site's template (see `extract.paragraph_fingerprint`).
+    paragraph_fingerprints: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def word_count(self) -> int:
@@ -156,3 +159,12 @@ class RunReport:
                 SourceReport(name, discovered=self.discovered.get(name, len(mine)), **counts)
             )
         return tuple(reports)
+
+
+@dataclass(frozen=True)
+class SiteRule:
+    """Extraction hints for one host: CSS selectors to drop, and the element holding the body."""
+
+    host: str
+    body: str | None = None
+    drop: tuple[str, ...] = ()

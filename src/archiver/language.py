@@ -1,0 +1,33 @@
+"""Tell the language of a text the page does not declare; the only module that imports py3langid.
+
+py3langid loads its small model on first use and keeps it (its own cache, not ours), so the
+first call costs a few milliseconds and the next ones well under one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import py3langid
+
+MIN_WORDS = 15  # below this, a guess is noise: a headline or a caption is not enough
+MIN_CONFIDENCE = 0.9
+SAMPLE_CHARS = 3000  # the first few paragraphs tell as much as the whole text, faster
+_WORD = re.compile(r"\w+")
+
+
+def detect_language(text: str) -> str | None:
+    """The ISO 639-1 code of `text`'s language, or None when the text is short or ambiguous."""
+    sample = text[:SAMPLE_CHARS]
+    if len(_WORD.findall(sample)) < MIN_WORDS:
+        return None
+    ranked = py3langid.rank(sample)
+    if not ranked:
+        return None
+    best_code, best_score = ranked[0]
+    # rank() gives log-probabilities; the best one's share of the total is its confidence.
+    total = sum(math.exp(score - best_score) for _, score in ranked)
+    if 1.0 / total < MIN_CONFIDENCE:
+        return None
+    return str(best_code)
