@@ -135,6 +135,7 @@ def test_schema_is_migrated_once(tmp_path: Path) -> None:
     assert [m.name for m in store.migrations.applied(db)] == [
         "m001_initial",
         "m002_runs_and_validators",
+        "m003_templates_and_reextraction",
     ]
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert db.table("articles").detect_fts() == "articles_fts"

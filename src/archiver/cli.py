@@ -130,6 +130,30 @@ def runs(limit: int, config_path: Path | None, db_path: Path | None, as_json: bo
 
 
 @cli.command()
+@click.option("--site", metavar="HOST", help="Only the articles of this host.")
+@config_option
+@db_option
+def reextract(site: str | None, config_path: Path | None, db_path: Path | None) -> None:
+    """Extract every stored page again with today's extractor, rules and site templates.
+
+    No download. A changed extraction updates the article and is logged in the
+    `reextractions` table, not kept as a revision.
+
+    Example: archiver reextract --site www.lemonde.fr
+    """
+    with _session(config_path, db_path, required=False) as (config, db):
+        report = _guarded(lambda: pipeline.reextract(config, db, site=site))
+    for line in report.failed:
+        click.echo(f"error: {line}", err=True)
+    click.echo(
+        f"archiver: {report.seen} articles re-extracted: {report.changed} changed, "
+        f"{report.unchanged} unchanged, {len(report.failed)} refused (kept as they were)",
+        err=True,
+    )
+    sys.exit(EXIT_FAILED if report.failed else EXIT_OK)
+
+
+@cli.command()
 @click.argument("target", metavar="FILE_OR_URL")
 @config_option
 @json_option

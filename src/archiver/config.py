@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from archiver import __version__
 from archiver.errors import ConfigError
+from archiver.models import SiteRule
 
 DEFAULT_CONFIG = Path("config.toml")
 CONFIG_ENV = "ARCHIVER_CONFIG"
@@ -61,9 +62,10 @@ class FetchSettings:
 
 @dataclass(frozen=True)
 class ExtractSettings:
-    """The quality gate: what a page must hold to be stored as an article."""
+    """The quality gate, and when a recurring paragraph counts as a site's template."""
 
     min_words: int = 30
+    template_min_pages: int = 5
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,15 @@ class Config:
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     recheck: RecheckSettings = field(default_factory=RecheckSettings)
     sources: tuple[SourceSettings, ...] = ()
+    sites: tuple[SiteRule, ...] = ()
+
+    def site_rule(self, url: str) -> SiteRule | None:
+        """The `[[sites]]` rule for a URL's host (`www.` ignored), if any."""
+        host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+        for rule in self.sites:
+            if rule.host.lower().removeprefix("www.") == host:
+                return rule
+        return None
 
 
 def resolve_config_path(explicit: str | os.PathLike[str] | None) -> tuple[Path, bool]:
@@ -134,7 +145,7 @@ def load_config(path: Path, *, required: bool) -> Config:
 
 def parse_config(data: Mapping[str, Any], where: str, *, base: Path = Path(".")) -> Config:
     """Validate a parsed TOML document into a `Config`."""
-    _reject_unknown(data, ("archive", "fetch", "extract", "recheck", "sources"), where, "")
+    _reject_unknown(data, ("archive", "fetch", "extract", "recheck", "sources", "sites"), where, "")
     archive = _table(data, "archive", where)
     fetch = _table(data, "fetch", where)
     extract = _table(data, "extract", where)
@@ -147,10 +158,20 @@ def parse_config(data: Mapping[str, Any], where: str, *, base: Path = Path("."))
         archive=ArchiveSettings(path=db_path if db_path.is_absolute() else base / db_path),
         fetch=_fetch_settings(fetch, where),
         extract=ExtractSettings(
-            min_words=_get(extract, "min_words", int, 30, where, "extract.min_words", _at_least(0))
+            min_words=_get(extract, "min_words", int, 30, where, "extract.min_words", _at_least(0)),
+            template_min_pages=_get(
+                extract,
+                "template_min_pages",
+                int,
+                5,
+                where,
+                "extract.template_min_pages",
+                _at_least(2),
+            ),
         ),
         recheck=_recheck(_table(data, "recheck", where), where),
         sources=_sources(data.get("sources", []), where),
+        sites=_sites(data.get("sites", []), where),
     )
 
 
@@ -230,6 +251,27 @@ def _source(table: Mapping[str, Any], name: str, label: str, where: str) -> Sour
         max_new=_get(table, "max_new", int, 100, where, f"{label}.max_new", _at_least(0)),
         max_age_days=float(max_age) if max_age else (30.0 if kind == "sitemap" else None),
     )
+
+
+def _sites(raw: Any, where: str) -> tuple[SiteRule, ...]:
+    if not isinstance(raw, list) or not all(isinstance(s, dict) for s in raw):
+        raise ConfigError(where, "sites", "expected [[sites]] tables")
+    rules = []
+    for i, table in enumerate(raw):
+        label = f"sites[{i}]"
+        _reject_unknown(table, ("host", "body", "drop"), where, f"{label}.")
+        host = _get(table, "host", str, None, where, f"{label}.host")
+        if not host or "/" in host or " " in host:
+            raise ConfigError(where, f"{label}.host", f"expected a host name, got {host!r}")
+        body = _get(table, "body", str, "", where, f"{label}.body", _selector_check) or None
+        drop = table.get("drop", [])
+        if not isinstance(drop, list) or not all(isinstance(d, str) for d in drop):
+            raise ConfigError(where, f"{label}.drop", "expected a list of CSS selectors")
+        for selector in drop:
+            if _selector_check(selector):
+                raise ConfigError(where, f"{label}.drop", f"not a valid CSS selector: {selector!r}")
+        rules.append(SiteRule(host=host.lower(), body=body, drop=tuple(drop)))
+    return tuple(rules)
 
 
 def _patterns(table: Mapping[str, Any], key: str, label: str, where: str) -> tuple[str, ...]:

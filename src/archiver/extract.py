@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -36,7 +35,7 @@ from archiver.metadata import (
     normalize_language,
     read_metadata,
 )
-from archiver.models import Article, SiteRule, count_words
+from archiver.models import Article, SiteRule, count_words, paragraph_fingerprint
 
 DEFAULT_MIN_WORDS = 30
 MAX_LINK_SHARE = 0.5  # a "body" that is mostly link text is a list of links, not an article
@@ -64,7 +63,6 @@ _DATELINE = re.compile(
     re.IGNORECASE,
 )
 _TOKEN = re.compile(r"\w+")
-_DIGITS = re.compile(r"\d+")
 
 
 @dataclass(frozen=True)
@@ -115,12 +113,6 @@ def extract_article(
         blocks = [b for b, f in zip(blocks, fingerprints, strict=True) if f not in boilerplate]
     _quality_gate(blocks, min_words)
     return _article(blocks, meta, doc, fingerprints)
-
-
-def paragraph_fingerprint(text: str) -> str:
-    """A stable hash of a paragraph, blind to case, spacing and numbers (dates, counters)."""
-    normalized = _DIGITS.sub("0", " ".join(text.casefold().split()))
-    return hashlib.blake2b(normalized.encode("utf-8"), digest_size=8).hexdigest()
 
 
 def _apply_site_rule(tree: LexborHTMLParser, rule: SiteRule) -> LexborHTMLParser:

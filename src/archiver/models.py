@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,6 +11,7 @@ from datetime import datetime
 # the length of a Chinese or Japanese word, so length thresholds mean the same in every language.
 _UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"\w+")
+_DIGITS = re.compile(r"\d+")
 
 
 def count_words(text: str) -> int:
@@ -17,6 +19,13 @@ def count_words(text: str) -> int:
     unspaced = len(_UNSPACED.findall(text))
     spaced = len(_WORD.findall(_UNSPACED.sub(" ", text)))
     return spaced + (unspaced + 1) // 2
+
+
+def paragraph_fingerprint(text: str) -> str:
+    """A stable hash of a paragraph, blind to case, spacing and numbers (dates, counters):
+    how a site's template paragraphs are recognised from page to page."""
+    normalized = _DIGITS.sub("0", " ".join(text.casefold().split()))
+    return hashlib.blake2b(normalized.encode("utf-8"), digest_size=8).hexdigest()
 
 
 @dataclass(frozen=True)

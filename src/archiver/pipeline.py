@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 from sqlite_utils import Database
 
-from archiver import store
+from archiver import __version__, store
 from archiver.config import Config, SourceSettings
 from archiver.discover import (
     DiscoveryError,
@@ -69,6 +69,7 @@ class _Run:
     # Validators of feeds, sitemaps and listing pages, saved only once their entries are
     # handled: a run killed mid-way must not make the next one get a 304 and miss them.
     documents: dict[str, list[tuple[str, str, FetchRecord]]] = field(default_factory=dict)
+    templates: dict[str, frozenset[str]] = field(default_factory=dict)
     source_errors: list[ItemResult] = field(default_factory=list)
 
     def report(self) -> RunReport:
@@ -324,7 +325,12 @@ async def _extract_and_store(run: _Run, candidate: Candidate, page: Page) -> Ite
     try:
         # Extraction is CPU work: a worker thread lets downloads go on meanwhile.
         article: Article = await asyncio.to_thread(
-            extract_article, page.html, page.final_url, min_words=run.config.extract.min_words
+            extract_article,
+            page.html,
+            page.final_url,
+            min_words=run.config.extract.min_words,
+            site_rule=run.config.site_rule(page.final_url),
+            boilerplate=_templates(run, page.final_url),
         )
     except ExtractError as exc:
         message = f"{candidate.url}: {exc}"
@@ -343,6 +349,63 @@ async def _extract_and_store(run: _Run, candidate: Candidate, page: Page) -> Ite
     article = _with_hints(article, candidate)
     saved = store.save_article(run.db, article, page, source=candidate.source, run_id=run.run_id)
     return ItemResult(candidate.url, saved.outcome, candidate.source, saved.url, article.title)
+
+
+def _templates(run: _Run, url: str) -> frozenset[str]:
+    """The site's template paragraphs, as learned from the archive (read once per run)."""
+    host = store.host_of(url)
+    if host not in run.templates:
+        run.templates[host] = store.template_fingerprints(
+            run.db, host, run.config.extract.template_min_pages
+        )
+    return run.templates[host]
+
+
+@dataclass(frozen=True)
+class ReextractReport:
+    """What `reextract` did: articles seen, changed, unchanged, and refused now."""
+
+    seen: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    failed: tuple[str, ...] = ()
+
+
+def reextract(
+    config: Config, db: Database, *, site: str | None = None, now: Clock = _utcnow
+) -> ReextractReport:
+    """Run today's extractor over every stored page (of one site): a changed extraction
+    updates the article in place and is logged in `reextractions`, not as a revision."""
+    counts = {"seen": 0, "changed": 0, "unchanged": 0}
+    failed: list[str] = []
+    templates: dict[str, frozenset[str]] = {}
+    for stored in store.stored_pages(db, site):
+        counts["seen"] += 1
+        host = store.host_of(stored.article_url)
+        if host not in templates:
+            templates[host] = store.template_fingerprints(
+                db, host, config.extract.template_min_pages
+            )
+        html = stored.html.decode(stored.encoding, errors="replace")
+        try:
+            article = extract_article(
+                html,
+                stored.fetched_url,
+                min_words=config.extract.min_words,
+                site_rule=config.site_rule(stored.fetched_url),
+                boilerplate=templates[host],
+            )
+        except ExtractError as exc:
+            store.log_reextraction_failure(
+                db, stored.article_url, exc.reason, at=now(), extractor=__version__
+            )
+            failed.append(f"{stored.article_url}: {exc}")
+            continue
+        changed = store.apply_reextraction(
+            db, stored.article_url, article, at=now(), extractor=__version__
+        )
+        counts["changed" if changed else "unchanged"] += 1
+    return ReextractReport(failed=tuple(failed), **counts)
 
 
 def _with_hints(article: Article, candidate: Candidate) -> Article:
@@ -375,4 +438,9 @@ def extract_target(target: str, config: Config) -> Article:
     if not is_web_url(target):
         raise ArchiverError(f"{target}: no such file, and not an http(s) URL")
     page = asyncio.run(fetch_one_page(target, config))
-    return extract_article(page.html, page.final_url, min_words=config.extract.min_words)
+    return extract_article(
+        page.html,
+        page.final_url,
+        min_words=config.extract.min_words,
+        site_rule=config.site_rule(page.final_url),
+    )

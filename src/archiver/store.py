@@ -18,12 +18,21 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from archiver import __version__
 from archiver.errors import StoreError
-from archiver.models import OUTCOMES, Article, FetchRecord, Page, RunReport
+from archiver.models import (
+    OUTCOMES,
+    Article,
+    FetchRecord,
+    Page,
+    RunReport,
+    paragraph_fingerprint,
+)
 from archiver.urls import normalize_url, same_site
 
 migrations = Migrations("archiver")
@@ -177,6 +186,45 @@ def m002_runs_and_validators(db: Database) -> None:
     db.table("articles").create_index(["source", "first_seen"])
 
 
+@migrations()
+def m003_templates_and_reextraction(db: Database) -> None:
+    """Paragraph fingerprints per article and the site templates they reveal; a log of
+    re-extractions; which extractor version produced each article."""
+    db.table("article_paragraphs").create(
+        {"article_url": str, "fingerprint": str, "host": str},
+        pk=("article_url", "fingerprint"),
+        foreign_keys=[("article_url", "articles", "url")],
+    )
+    db.table("templates").create(
+        {
+            "host": str,
+            "fingerprint": str,
+            "pages": int,
+            "sample": str,
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk=("host", "fingerprint"),
+    )
+    db.table("templates").create_index(["host", "pages"])
+    db.table("reextractions").create(
+        {
+            "id": int,
+            "article_url": str,
+            "at": str,
+            "extractor": str,
+            "old_hash": str,
+            "new_hash": str,
+            "changed": str,
+            "reason": str,
+        },
+        pk="id",
+        foreign_keys=[("article_url", "articles", "url")],
+    )
+    db.table("reextractions").create_index(["article_url"])
+    db.table("articles").add_column("extractor", str)
+
+
 @dataclass(frozen=True)
 class KnownUrl:
     """What the archive knows of a URL: its article (if any) and its HTTP validators."""
@@ -254,6 +302,8 @@ def save_article(
                 ignore=True,
             )
             outcome = _write_article(db, key, article, digest, raw_sha, page, now, source)
+            if outcome != "unchanged":
+                _save_paragraphs(db, key, article, now)
             for alias in {normalize_url(page.url), normalize_url(page.final_url), key}:
                 _remember_url(db, alias, key, now)
             _save_validators(db, normalize_url(page.url), "article", page.record)
@@ -279,6 +329,7 @@ def _write_article(
     rows = list(table.rows_where("url = ?", [key]))
     row: dict[str, Any] = {f: getattr(article, f) for f in ARTICLE_FIELDS}
     row.update(
+        extractor=__version__,
         url=key,
         text=article.text,
         tags=json.dumps(list(article.tags), ensure_ascii=False),
@@ -380,6 +431,129 @@ def _remember_url(db: Database, url: str, key: str, now: str) -> None:
         "last_seen = excluded.last_seen",
         [url, key, now, now],
     )
+
+
+def host_of(url: str) -> str:
+    """The host a URL's site templates are learned for (`www.` ignored)."""
+    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+
+
+def _save_paragraphs(db: Database, key: str, article: Article, now: str) -> None:
+    """Record which paragraphs (by fingerprint) the article has, and count each one's pages
+    per host: a paragraph on many pages of a site is that site's template."""
+    host = host_of(key)
+    old = {
+        r[0]
+        for r in db.execute(
+            "SELECT fingerprint FROM article_paragraphs WHERE article_url = ?", [key]
+        )
+    }
+    new = set(article.paragraph_fingerprints)
+    samples = {paragraph_fingerprint(p): p[:300] for p in article.text.split("\n\n")}
+    for fingerprint in old - new:
+        db.execute(
+            "DELETE FROM article_paragraphs WHERE article_url = ? AND fingerprint = ?",
+            [key, fingerprint],
+        )
+        db.execute(
+            "UPDATE templates SET pages = pages - 1 WHERE host = ? AND fingerprint = ?",
+            [host, fingerprint],
+        )
+    for fingerprint in new - old:
+        db.execute(
+            "INSERT INTO article_paragraphs (article_url, fingerprint, host) VALUES (?, ?, ?)",
+            [key, fingerprint, host],
+        )
+        db.execute(
+            "INSERT INTO templates (host, fingerprint, pages, sample, first_seen, last_seen) "
+            "VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT(host, fingerprint) DO UPDATE SET "
+            "pages = pages + 1, last_seen = excluded.last_seen, "
+            "sample = coalesce(templates.sample, excluded.sample)",
+            [host, fingerprint, samples.get(fingerprint), now, now],
+        )
+
+
+def template_fingerprints(db: Database, host: str, min_pages: int) -> frozenset[str]:
+    """Fingerprints of the paragraphs seen on at least `min_pages` pages of `host`."""
+    rows = db.execute(
+        "SELECT fingerprint FROM templates WHERE host = ? AND pages >= ?", [host, min_pages]
+    )
+    return frozenset(r[0] for r in rows)
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """An archived article's stored HTML, for re-extraction."""
+
+    article_url: str
+    fetched_url: str
+    html: bytes
+    encoding: str
+    content_hash: str
+
+
+def stored_pages(db: Database, host: str | None = None) -> Iterator[StoredPage]:
+    """Every archived article's raw HTML (of `host` only, if given), one at a time."""
+    rows = db.execute(
+        "SELECT a.url, a.fetched_url, r.html_zlib, r.encoding, a.content_hash "
+        "FROM articles a JOIN raw_pages r ON r.sha256 = a.raw_sha256 ORDER BY a.rowid"
+    )
+    wanted = host.lower().removeprefix("www.") if host else None
+    for url, fetched, blob, encoding, digest in rows:
+        if wanted is None or host_of(url) == wanted:
+            yield StoredPage(
+                url, fetched or url, zlib.decompress(blob), encoding or "utf-8", digest
+            )
+
+
+def apply_reextraction(
+    db: Database, url: str, article: Article, *, at: datetime, extractor: str
+) -> bool:
+    """Replace an article's extracted fields in place (not a new revision) and log it;
+    returns whether anything changed."""
+    rows = list(db.table("articles").rows_where("url = ?", [url]))
+    if not rows:
+        return False
+    old = rows[0]
+    new: dict[str, Any] = {f: getattr(article, f) for f in ARTICLE_FIELDS if f != "canonical_url"}
+    new.update(
+        text=article.text,
+        tags=json.dumps(list(article.tags), ensure_ascii=False),
+        word_count=article.word_count,
+        content_hash=content_hash(article),
+    )
+    changed = sorted(k for k, v in new.items() if old.get(k) != v)
+    try:
+        with db.atomic():
+            db.table("articles").update(url, {**new, "extractor": extractor})
+            _save_paragraphs(db, url, article, _iso(at))
+            if changed:
+                db.table("reextractions").insert(
+                    {
+                        "article_url": url,
+                        "at": _iso(at),
+                        "extractor": extractor,
+                        "old_hash": old["content_hash"],
+                        "new_hash": new["content_hash"],
+                        "changed": json.dumps(changed),
+                    }
+                )
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot store the re-extraction of {url}: {exc}") from exc
+    return bool(changed)
+
+
+def log_reextraction_failure(
+    db: Database, url: str, reason: str, *, at: datetime, extractor: str
+) -> None:
+    """A stored page the current extractor refuses: logged, the article is kept as it was."""
+    try:
+        with db.atomic():
+            db.table("reextractions").insert(
+                {"article_url": url, "at": _iso(at), "extractor": extractor, "reason": reason}
+            )
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot log the re-extraction of {url}: {exc}") from exc
 
 
 def _save_validators(db: Database, url: str, kind: str, record: FetchRecord) -> None:
