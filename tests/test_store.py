@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver import store
+from archiver import queries, store
 from archiver.errors import StoreError
 from archiver.models import Article, FetchRecord, Page
 
@@ -53,7 +53,7 @@ def test_saving_twice_is_idempotent(tmp_path: Path) -> None:
     first = store.save_article(db, ARTICLE, page(when=0))
     second = store.save_article(db, ARTICLE, page(when=5))
     assert (first.outcome, second.outcome) == ("new", "unchanged")
-    row = store.find_article(db, "https://blog.example/2024/03/titre/")
+    row = queries.find_article(db, "https://blog.example/2024/03/titre/")
     assert row is not None
     assert row["first_seen"] == "2024-03-28T12:00:00+00:00"
     assert row["last_checked"] == "2024-03-28T12:05:00+00:00"
@@ -72,7 +72,7 @@ def test_changed_text_makes_a_revision(tmp_path: Path) -> None:
     assert [r["text"] for r in rev] == [ARTICLE.text]
     assert rev[0]["valid_from"] == "2024-03-28T12:00:00+00:00"
     assert rev[0]["valid_to"] == "2024-03-28T12:09:00+00:00"
-    assert store.find_article(db, ARTICLE.canonical_url or "")["text"] == edited.text  # type: ignore[index]
+    assert queries.find_article(db, ARTICLE.canonical_url or "")["text"] == edited.text  # type: ignore[index]
     assert count(tmp_path / "a.db", "raw_pages") == 2
 
 
@@ -82,7 +82,7 @@ def test_key_is_the_same_site_canonical(tmp_path: Path) -> None:
     store.save_article(db, ARTICLE, page("https://blog.example/?p=123"))
     store.save_article(db, ARTICLE, page("https://www.blog.example/2024/03/titre/?fbclid=x"))
     assert count(tmp_path / "a.db", "articles") == 1
-    assert store.find_article(db, "https://blog.example/?p=123") is not None
+    assert queries.find_article(db, "https://blog.example/?p=123") is not None
 
 
 @pytest.mark.parametrize(
@@ -121,11 +121,11 @@ def test_raw_html_is_kept_compressed(tmp_path: Path) -> None:
     db = store.open_archive(tmp_path / "a.db")
     html = "<html><body>" + "<p>Un paragraphe répété.</p>" * 500 + "</body></html>"
     saved = store.save_article(db, ARTICLE, page(html=html))
-    row = store.find_article(db, saved.url)
+    row = queries.find_article(db, saved.url)
     assert row is not None
     (blob,) = db.execute("select html_zlib from raw_pages").fetchone()
     assert len(blob) * 5 < len(html.encode())
-    assert store.raw_html(db, row["raw_sha256"]) == html.encode()
+    assert queries.raw_html(db, row["raw_sha256"]) == html.encode()
 
 
 def test_schema_is_migrated_once(tmp_path: Path) -> None:
@@ -136,6 +136,7 @@ def test_schema_is_migrated_once(tmp_path: Path) -> None:
         "m001_initial",
         "m002_runs_and_validators",
         "m003_templates_and_reextraction",
+        "m004_hosts_and_views",
     ]
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert db.table("articles").detect_fts() == "articles_fts"
@@ -145,8 +146,8 @@ def test_search_finds_accents_either_way(tmp_path: Path) -> None:
     """FTS ignores diacritics: `deja` finds `déjà`."""
     db = store.open_archive(tmp_path / "a.db")
     store.save_article(db, replace(ARTICLE, text="Il était déjà là."), page())
-    assert [r["title"] for r in store.search_articles(db, "deja")] == ["Titre"]
-    assert [r["title"] for r in store.search_articles(db, "déjà")] == ["Titre"]
+    assert [r["title"] for r in queries.search_articles(db, "deja")] == ["Titre"]
+    assert [r["title"] for r in queries.search_articles(db, "déjà")] == ["Titre"]
 
 
 def test_failures_are_logged(tmp_path: Path) -> None:

@@ -20,9 +20,16 @@ from typing import Any, NoReturn
 import click
 from sqlite_utils import Database
 
-from archiver import __version__, pipeline, store
+from archiver import __version__, browse, export, pipeline, queries, store
 from archiver.config import Config, load_config, resolve_config_path
-from archiver.errors import ArchiveLocked, ArchiverError, ConfigError, NotAnArticle, StoreError
+from archiver.errors import (
+    ArchiveLocked,
+    ArchiverError,
+    ConfigError,
+    NotAnArticle,
+    QueryError,
+    StoreError,
+)
 from archiver.models import OUTCOMES, ItemResult, RunReport
 from archiver.runlock import run_lock
 
@@ -114,7 +121,7 @@ def runs(limit: int, config_path: Path | None, db_path: Path | None, as_json: bo
     Example: archiver runs --limit 5
     """
     with _session(config_path, db_path, required=False) as (_, db):
-        rows = _guarded(lambda: store.recent_runs(db, limit))
+        rows = _guarded(lambda: queries.recent_runs(db, limit))
     if as_json:
         _print_json(rows)
         return
@@ -175,30 +182,210 @@ def extract(target: str, config_path: Path | None, as_json: bool) -> None:
         click.echo(article.text)
 
 
+def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--site, --author, --language, --source, --since, --until."""
+    options = [
+        click.option("--site", metavar="HOST_OR_NAME", help="A host (www. ignored) or site name."),
+        click.option("--author", help="Part of the author line."),
+        click.option("--language", metavar="CODE", help="Language code, e.g. fr."),
+        click.option("--source", help="A [[sources]] name."),
+        click.option(
+            "--since",
+            type=DATE,
+            help="Article date (published, else first seen) on or after YYYY-MM-DD.",
+        ),
+        click.option("--until", type=DATE, help="Article date on or before YYYY-MM-DD."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _filters(options: dict[str, Any], **extra: Any) -> queries.Filters:
+    dates = {
+        k: options[k].date().isoformat() if options.get(k) else None for k in ("since", "until")
+    }
+    return queries.Filters(
+        site=options.get("site"),
+        author=options.get("author"),
+        language=options.get("language"),
+        source=options.get("source"),
+        **dates,
+        **extra,
+    )
+
+
 @cli.command()
 @click.argument("query")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
+@filter_options
+@config_option
+@db_option
+@click.option("--json", "fmt", flag_value="json", help="Print a JSON array.")
+@click.option("--nl", "fmt", flag_value="nl", help="Print one JSON object per line.")
+@click.option("--csv", "fmt", flag_value="csv", help="Print CSV with a header.")
+def search(
+    query: str,
+    limit: int,
+    config_path: Path | None,
+    db_path: Path | None,
+    fmt: str | None,
+    **options: Any,
+) -> None:
+    """Full-text search, best match first: words, "a phrase", prefix*, AND, OR, NOT,
+    title:word. Accents are ignored.
+
+    Example: archiver search '"intelligence artificielle" NOT Microsoft' --language fr
+    """
+    with _session(config_path, db_path, required=False) as (_, db):
+        rows = _guarded(lambda: queries.search_articles(db, query, limit, _filters(options)))
+    _print_rows(rows, fmt)
+    if fmt is None:
+        for row in rows:
+            click.echo(f"{row['published'] or '----------'}  {row['title'] or '(no title)'}")
+            click.echo(f"  {row['url']}")
+            click.echo(f"  {row['snippet']}")
+    if not rows:
+        _fail(f"no article matches {query!r}", EXIT_FAILED)
+
+
+@cli.command()
+@click.argument("url")
+@click.option("--diff", "show_diff", is_flag=True, help="Show what changed between versions.")
 @config_option
 @db_option
 @json_option
-def search(
-    query: str, limit: int, config_path: Path | None, db_path: Path | None, as_json: bool
+def history(
+    url: str, show_diff: bool, config_path: Path | None, db_path: Path | None, as_json: bool
 ) -> None:
-    """Full-text search of the archive (FTS5 syntax: "a phrase", prefix*, AND, OR, NOT).
+    """Every version of an archived article, oldest first, with its dates.
 
-    Example: archiver search 'symbiose AND Anthropic' --limit 5
+    Example: archiver history https://example.org/2024/03/column.html --diff
     """
     with _session(config_path, db_path, required=False) as (_, db):
-        rows = _guarded(lambda: list(store.search_articles(db, query, limit)))
+        versions = _guarded(lambda: queries.history(db, url))
+    if versions is None:
+        _fail(f"{url}: not in the archive", EXIT_FAILED)
     if as_json:
-        _print_json(rows)
+        _print_json([asdict(v) for v in versions])
         return
-    for row in rows:
-        click.echo(f"{row['published'] or '----------'}  {row['title'] or '(no title)'}")
-        click.echo(f"  {row['url']}")
-        click.echo(f"  {row['snippet']}")
-    if not rows:
-        _fail(f"no article matches {query!r}", EXIT_FAILED)
+    for old, new in zip([None, *versions], versions, strict=False):
+        until = new.valid_to or "now"
+        click.echo(
+            f"version {new.number}: {new.valid_from} → {until}  "
+            f"{new.word_count} words  {new.title or ''}"
+        )
+        if show_diff and old is not None:
+            click.echo(queries.version_diff(old, new))
+
+
+@cli.command(name="export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "markdown", "text"]),
+    default="jsonl",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="File (jsonl, csv; default stdout) or folder (markdown, text; required).",
+)
+@click.option(
+    "--changed-since",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="Only articles new or changed in the archive since then (UTC).",
+)
+@filter_options
+@config_option
+@db_option
+def export_command(
+    fmt: str,
+    output: Path | None,
+    changed_since: Any,
+    config_path: Path | None,
+    db_path: Path | None,
+    **options: Any,
+) -> None:
+    """Export articles as JSON Lines, CSV, Markdown files or text files, streaming.
+
+    Example: archiver export --format csv --site lemonde.fr --since 2024-01-01 -o lemonde.csv
+    """
+    if fmt in ("markdown", "text") and output is None:
+        _fail(
+            f"--format {fmt} writes one file per article: give a folder with --output", EXIT_USAGE
+        )
+    since = changed_since.isoformat() if changed_since else None
+    filters = _filters(options, changed_since=since)
+    with _session(config_path, db_path, required=False) as (_, db):
+        rows = queries.export_rows(db, filters)
+        count = _guarded(lambda: _write_export(rows, fmt, output))
+    click.echo(f"archiver: exported {count} articles", err=True)
+
+
+def _write_export(rows: Any, fmt: str, output: Path | None) -> int:
+    if fmt in ("markdown", "text"):
+        assert output is not None
+        return export.write_files(rows, output, markdown=fmt == "markdown")
+    with output.open("w", encoding="utf-8", newline="") if output else _stdout() as out:
+        if fmt == "csv":
+            return export.write_csv(rows, out, queries.EXPORT_COLUMNS)
+        return export.write_jsonl(rows, out)
+
+
+@cli.command()
+@config_option
+@db_option
+@json_option
+def stats(config_path: Path | None, db_path: Path | None, as_json: bool) -> None:
+    """Articles per site, language and month; revisions; failures by reason.
+
+    Example: archiver stats --json
+    """
+    with _session(config_path, db_path, required=False) as (_, db):
+        figures = _guarded(lambda: queries.stats(db))
+    if as_json:
+        _print_json(figures)
+        return
+    click.echo(
+        f"articles: {figures['articles']}  revisions: {figures['revisions']} "
+        f"(of {figures['edited_articles']} articles)"
+    )
+    for title, key, label in (
+        ("per site", "per_site", "site"),
+        ("per language", "per_language", "language"),
+        ("per month", "per_month", "month"),
+        ("failures by reason", "failures_by_reason", "reason"),
+    ):
+        click.echo(f"\n{title}:")
+        count_key = "failures" if key == "failures_by_reason" else "articles"
+        for row in figures[key]:
+            click.echo(f"  {row[count_key]:>8}  {row[label] or '(unknown)'}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
+@config_option
+@db_option
+def serve(host: str, port: int, config_path: Path | None, db_path: Path | None) -> None:
+    """Browse, facet and search the archive in Datasette (needs the `datasette` extra).
+
+    Example: archiver serve --port 8001
+    """
+    config = _load(config_path, required=False)
+    path = db_path or config.archive.path
+    if not path.exists():
+        _fail(f"{path}: no archive there yet", EXIT_FAILED)
+    try:
+        sys.exit(browse.serve(path, host=host, port=port))
+    except browse.DatasetteMissing as exc:
+        _fail(str(exc), EXIT_USAGE)
 
 
 @cli.command()
@@ -212,7 +399,7 @@ def show(url: str, config_path: Path | None, db_path: Path | None, as_json: bool
     Example: archiver show https://example.org/2024/03/column.html --json
     """
     with _session(config_path, db_path, required=False) as (_, db):
-        row = _guarded(lambda: store.find_article(db, url))
+        row = _guarded(lambda: queries.find_article(db, url))
     if row is None:
         _fail(f"{url}: not in the archive", EXIT_FAILED)
     if as_json:
@@ -323,6 +510,8 @@ def _guarded(call: Callable[[], Any]) -> Any:
         return call()
     except StoreError as exc:
         _fail(str(exc), EXIT_ARCHIVE)
+    except QueryError as exc:
+        _fail(str(exc), EXIT_USAGE)
 
 
 def _print_result(result: ItemResult) -> None:
@@ -338,6 +527,20 @@ def _finish(report: RunReport) -> NoReturn:
     run = f"run {report.run_id}: " if report.run_id else ""
     click.echo(f"archiver: {run}{len(report.results)} URLs: {counts}, {failed} failed", err=True)
     sys.exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+def _print_rows(rows: list[dict[str, Any]], fmt: str | None) -> None:
+    if fmt == "json":
+        _print_json(rows)
+    elif fmt == "nl":
+        export.write_jsonl(rows, sys.stdout)
+    elif fmt == "csv" and rows:
+        export.write_csv(rows, sys.stdout, rows[0].keys())
+
+
+@contextmanager
+def _stdout() -> Iterator[Any]:
+    yield sys.stdout  # not closed: it is the caller's
 
 
 def _print_json(data: Any) -> None:

@@ -6,6 +6,7 @@
     ├── ExtractError               the extractor could not process a page: reason
     │   └── NotAnArticle           the page is not an article (navigation, cookie wall, too short)
     ├── StoreError                 the archive cannot be opened or written
+    ├── QueryError                 a search query that is not valid FTS5
     └── ArchiveLocked              another `archiver run` holds the archive's run lock
 
 `reason` values are short identifiers Datasette can facet on: `timeout`, `too_large`,
@@ -76,3 +77,7 @@ class StoreError(ArchiverError):
 
 class ArchiveLocked(ArchiverError):
     """Another run holds the archive's run lock."""
+
+
+class QueryError(ArchiverError):
+    """A search query the full-text engine cannot read."""

@@ -225,6 +225,31 @@ def m003_templates_and_reextraction(db: Database) -> None:
     db.table("articles").add_column("extractor", str)
 
 
+@migrations()
+def m004_hosts_and_views(db: Database) -> None:
+    """A `host` column to filter by site, and views for the questions people ask."""
+    db.table("articles").add_column("host", str)
+    db.register_function(host_of, deterministic=True, replace=True)
+    db.execute("UPDATE articles SET host = host_of(url)")
+    db.table("articles").create_index(["host"])
+    db.create_view(
+        "edited_articles",
+        "SELECT a.url, a.title, a.sitename, a.published, a.first_seen, a.last_changed, "
+        "count(r.id) AS revisions FROM articles a JOIN revisions r ON r.article_url = a.url "
+        "GROUP BY a.url",
+    )
+    db.create_view(
+        "failures",
+        "SELECT f.run_id, f.fetched_at, f.source, f.url, f.reason, f.status, f.error "
+        "FROM fetches f WHERE f.outcome = 'failed'",
+    )
+    db.create_view(
+        "articles_per_month",
+        "SELECT sitename, substr(coalesce(published, first_seen), 1, 7) AS month, "
+        "count(*) AS articles FROM articles GROUP BY sitename, month",
+    )
+
+
 @dataclass(frozen=True)
 class KnownUrl:
     """What the archive knows of a URL: its article (if any) and its HTTP validators."""
@@ -330,6 +355,7 @@ def _write_article(
     row: dict[str, Any] = {f: getattr(article, f) for f in ARTICLE_FIELDS}
     row.update(
         extractor=__version__,
+        host=host_of(key),
         url=key,
         text=article.text,
         tags=json.dumps(list(article.tags), ensure_ascii=False),
@@ -681,20 +707,6 @@ def finish_run(
         raise StoreError(f"cannot finish run {run_id}: {exc}") from exc
 
 
-def recent_runs(db: Database, limit: int = 10) -> list[dict[str, Any]]:
-    """The last runs, newest first, each with its per-source counts."""
-    runs = [dict(r) for r in db.query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", [limit])]
-    for run in runs:
-        run["errors"] = json.loads(run["errors"] or "[]")
-        run["sources"] = [
-            {k: v for k, v in r.items() if k != "run_id"}
-            for r in db.query(
-                "SELECT * FROM run_sources WHERE run_id = ? ORDER BY source", [run["id"]]
-            )
-        ]
-    return runs
-
-
 TABLES = (
     "articles",
     "revisions",
@@ -715,52 +727,6 @@ def schema_sql(db: Database) -> str:
 def content_hash(article: Article) -> str:
     """SHA-256 of what makes a version: title and text."""
     return hashlib.sha256(f"{article.title or ''}\n{article.text}".encode()).hexdigest()
-
-
-def find_article(db: Database, url: str) -> dict[str, Any] | None:
-    """The archived article for `url` (its key or any URL that led to it), or None."""
-    try:
-        key = normalize_url(url)
-    except ValueError:
-        return None
-    alias = db.execute("SELECT article_url FROM article_urls WHERE url = ?", [key]).fetchone()
-    rows = list(db.table("articles").rows_where("url = ?", [alias[0] if alias else key]))
-    if not rows:
-        return None
-    row = dict(rows[0])
-    row["tags"] = json.loads(row["tags"] or "[]")
-    row["revisions"] = db.execute(
-        "SELECT count(*) FROM revisions WHERE article_url = ?", [row["url"]]
-    ).fetchone()[0]
-    return row
-
-
-def search_articles(db: Database, query: str, limit: int = 20) -> Iterator[dict[str, Any]]:
-    """Full-text search, best match first, with a snippet of the text around the match.
-
-    The query is FTS5 syntax; when it is not valid FTS5, it is searched as plain words."""
-    sql = (
-        "SELECT a.url, a.title, a.author, a.published, a.sitename, "
-        "snippet(articles_fts, 1, '[', ']', '…', 16) AS snippet "
-        "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
-        "WHERE articles_fts MATCH ? ORDER BY articles_fts.rank LIMIT ?"
-    )
-    try:
-        rows = db.execute(sql, [query, limit]).fetchall()
-    except sqlite3.OperationalError:
-        try:
-            rows = db.execute(sql, [db.quote_fts(query), limit]).fetchall()
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"cannot search for {query!r}: {exc}") from exc
-    names = ("url", "title", "author", "published", "sitename", "snippet")
-    for row in rows:
-        yield dict(zip(names, row, strict=True))
-
-
-def raw_html(db: Database, sha256: str) -> bytes | None:
-    """The stored raw HTML with this SHA-256, decompressed."""
-    row = db.execute("SELECT html_zlib FROM raw_pages WHERE sha256 = ?", [sha256]).fetchone()
-    return zlib.decompress(row[0]) if row else None
 
 
 def _iso(moment: datetime) -> str:

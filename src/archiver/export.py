@@ -1,0 +1,87 @@
+"""Write archived articles out: JSON Lines and CSV to a stream, Markdown (with front matter)
+and plain text as one file per article. Rows come one at a time, so memory stays flat."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+FRONT_MATTER = (
+    "title",
+    "url",
+    "author",
+    "published",
+    "sitename",
+    "language",
+    "source",
+    "canonical_url",
+    "tags",
+    "first_seen",
+    "last_changed",
+)
+
+
+def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
+    """One JSON object per line; returns the number of articles written."""
+    count = 0
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def write_csv(rows: Iterable[dict[str, Any]], out: TextIO, columns: Iterable[str]) -> int:
+    """CSV with a header; tags as a JSON array."""
+    writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore")
+    writer.writeheader()
+    count = 0
+    for row in rows:
+        writer.writerow({**row, "tags": json.dumps(row.get("tags") or [], ensure_ascii=False)})
+        count += 1
+    return count
+
+
+def write_files(rows: Iterable[dict[str, Any]], folder: Path, *, markdown: bool) -> int:
+    """One file per article in `folder`: Markdown with YAML front matter, or plain text.
+    File names are stable (date, title, a hash of the URL), so a re-export overwrites."""
+    folder.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for row in rows:
+        path = folder / (file_stem(row) + (".md" if markdown else ".txt"))
+        path.write_text(_markdown(row) if markdown else _plain(row), encoding="utf-8")
+        count += 1
+    return count
+
+
+def file_stem(row: dict[str, Any]) -> str:
+    """`2024-03-28-l-etrange-symbiose-1a2b3c4d`: date, title slug, URL hash."""
+    date = (row.get("published") or row.get("first_seen") or "undated")[:10]
+    digest = hashlib.sha256(str(row["url"]).encode()).hexdigest()[:8]
+    return f"{date}-{slug(row.get('title') or 'untitled')}-{digest}"
+
+
+def slug(text: str, length: int = 60) -> str:
+    """ASCII, lower case, words joined by hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    return "-".join(words)[:length].strip("-") or "untitled"
+
+
+def _markdown(row: dict[str, Any]) -> str:
+    # JSON strings are valid YAML scalars: quoting and escaping come for free.
+    front = "\n".join(f"{k}: {json.dumps(row.get(k), ensure_ascii=False)}" for k in FRONT_MATTER)
+    return f"---\n{front}\n---\n\n# {row.get('title') or ''}\n\n{row['text']}\n"
+
+
+def _plain(row: dict[str, Any]) -> str:
+    lines = [row.get("title") or "", row["url"]]
+    byline = " · ".join(str(row[k]) for k in ("author", "published", "sitename") if row.get(k))
+    if byline:
+        lines.append(byline)
+    return "\n".join(lines) + "\n\n" + str(row["text"]) + "\n"
