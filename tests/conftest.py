@@ -154,7 +154,7 @@ def config_file(tmp_path: Path) -> Path:
     path.write_text(
         '[archive]\npath = "archive.db"\n\n[fetch]\nper_host_delay = 0\n'
         "allow_private_addresses = true\ntimeout = 10\n"
-        "max_bytes = 2000000\nretries = 1\n",
+        "max_bytes = 2000000\nretries = 1\n[extract]\nworkers = 0\n",
         encoding="utf-8",
     )
     return path

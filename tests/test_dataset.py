@@ -41,7 +41,7 @@ def archive(server: FixtureServer, tmp_path: Path) -> tuple[Path, FixtureServer]
     config = tmp_path / "config.toml"
     urls = ", ".join(f'"{server.url(p)}"' for p in [*PAGES_SERVED, "/gone"])
     config.write_text(
-        f"[fetch]\nper_host_delay = 0\nallow_private_addresses = true\n"
+        f"[fetch]\nper_host_delay = 0\nallow_private_addresses = true\n[extract]\nworkers = 0\n"
         f'[[sources]]\nname = "watched"\nurls = [{urls}]\n',
         encoding="utf-8",
     )

@@ -89,12 +89,14 @@ def build_site(server: FixtureServer) -> None:
     server.routes["/private/secret.html"] = Route(200, b"<p>secret</p>", HTML)
 
 
-def write_config(tmp_path: Path, server: FixtureServer, extra: str = "") -> Path:
+def write_config(tmp_path: Path, server: FixtureServer, extra: str = "", workers: int = 0) -> Path:
+    """The site's config; `workers = 0` extracts in-process (no worker start-up cost)."""
     config = tmp_path / "config.toml"
     config.write_text(
         f'[archive]\npath = "archive.db"\n[fetch]\nper_host_delay = 0\n'
         f"allow_private_addresses = true\ntimeout = 10\n"
         f'contact = "https://archive.test/contact"\n{extra}'
+        f"[extract]\nworkers = {workers}\n"
         f'[[sources]]\nname = "feed"\nfeed = "{server.url("/feed.rss")}"\n'
         f'[[sources]]\nname = "sitemap"\nsitemap = "{server.url("/sitemap_index.xml")}"\n'
         f'[[sources]]\nname = "listing"\npage = "{server.url("/opinions/")}"\n'
@@ -120,7 +122,7 @@ def test_first_second_and_third_run(server: FixtureServer, tmp_path: Path) -> No
     """Run 1 stores what it should; run 2 downloads no unchanged body and stores nothing;
     run 3, after the watched page changed, stores one revision."""
     build_site(server)
-    config = write_config(tmp_path, server)
+    config = write_config(tmp_path, server, workers=2)  # extraction in worker processes
     db = tmp_path / "archive.db"
 
     first, counts = run(config)
@@ -183,7 +185,8 @@ def test_max_new_caps_a_run_and_the_rest_comes_next(server: FixtureServer, tmp_p
     build_site(server)
     config = tmp_path / "c.toml"
     config.write_text(
-        f'[fetch]\nper_host_delay = 0\nallow_private_addresses = true\n[[sources]]\nname = "feed"\n'
+        f"[fetch]\nper_host_delay = 0\nallow_private_addresses = true\n[extract]\nworkers = 0\n"
+        f'[[sources]]\nname = "feed"\n'
         f'feed = "{server.url("/feed.rss")}"\nmax_new = 1\n'
         f'exclude = ["/private/"]\n',
         encoding="utf-8",
@@ -313,7 +316,7 @@ def test_two_runs_started_together(server: FixtureServer, tmp_path: Path) -> Non
 def test_a_run_killed_mid_way_loses_nothing(server: FixtureServer, tmp_path: Path) -> None:
     """kill -9 during a run: the archive stays sound, and the next run completes the work."""
     build_site(server)
-    config = write_config(tmp_path, server, extra="concurrency = 1\n")
+    config = write_config(tmp_path, server, extra="concurrency = 1\n", workers=2)
     db = tmp_path / "archive.db"
     victim: list[subprocess.Popen[str]] = []
 

@@ -79,7 +79,7 @@ def template_config(tmp_path: Path) -> Path:
     config = tmp_path / "config.toml"
     config.write_text(
         "[fetch]\nper_host_delay = 0\nallow_private_addresses = true\n"
-        "[extract]\ntemplate_min_pages = 4\n",
+        "[extract]\ntemplate_min_pages = 4\nworkers = 0\n",
         encoding="utf-8",
     )
     return config
@@ -141,7 +141,8 @@ def test_site_rule_drops_and_narrows(server: FixtureServer, tmp_path: Path) -> N
     db = tmp_path / "a.db"
     plain = tmp_path / "plain.toml"
     plain.write_text(
-        "[fetch]\nper_host_delay = 0\nallow_private_addresses = true\n", encoding="utf-8"
+        "[fetch]\nper_host_delay = 0\nallow_private_addresses = true\n[extract]\nworkers = 0\n",
+        encoding="utf-8",
     )
     invoke("fetch", server.url("/story"), "--config", plain, "--db", db)
     assert text_of(db, server.url("/story")) == "\n\n".join([first, second, third, offer])

@@ -66,6 +66,8 @@ class ExtractSettings:
 
     min_words: int = 30
     template_min_pages: int = 5
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    timeout: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -157,21 +159,24 @@ def parse_config(data: Mapping[str, Any], where: str, *, base: Path = Path("."))
         path=Path(where),
         archive=ArchiveSettings(path=db_path if db_path.is_absolute() else base / db_path),
         fetch=_fetch_settings(fetch, where),
-        extract=ExtractSettings(
-            min_words=_get(extract, "min_words", int, 30, where, "extract.min_words", _at_least(0)),
-            template_min_pages=_get(
-                extract,
-                "template_min_pages",
-                int,
-                5,
-                where,
-                "extract.template_min_pages",
-                _at_least(2),
-            ),
-        ),
+        extract=_extract_settings(extract, where),
         recheck=_recheck(_table(data, "recheck", where), where),
         sources=_sources(data.get("sources", []), where),
         sites=_sites(data.get("sites", []), where),
+    )
+
+
+def _extract_settings(table: Mapping[str, Any], where: str) -> ExtractSettings:
+    d = ExtractSettings()
+
+    def get(key: str, kind: type, check: Callable[[Any], str | None]) -> Any:
+        return _get(table, key, kind, getattr(d, key), where, f"extract.{key}", check)
+
+    return ExtractSettings(
+        min_words=get("min_words", int, _at_least(0)),
+        template_min_pages=get("template_min_pages", int, _at_least(2)),
+        workers=get("workers", int, _at_least(0)),
+        timeout=float(get("timeout", float, _above(0))),
     )
 
 

@@ -12,7 +12,7 @@
 `reason` values are short identifiers Datasette can facet on: `timeout`, `too_large`,
 `not_html`, `robots`, `bad_url`, `bad_scheme`, `too_many_redirects`, `connect_error`,
 `network_error`, `http_404` (any `http_<status>`), `empty`, `too_short`, `navigation`,
-`parse_error`.
+`parse_error`, `extract_timeout`, `extract_crashed`.
 """
 
 from __future__ import annotations
@@ -65,6 +65,10 @@ class ExtractError(ArchiverError):
         self.reason = reason
         self.detail = detail
         super().__init__(reason + (f" ({detail})" if detail else ""))
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        # Raised in worker processes: must come back with its reason, not its message.
+        return (type(self), (self.reason, self.detail))
 
 
 class NotAnArticle(ExtractError):

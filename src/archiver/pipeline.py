@@ -42,6 +42,7 @@ from archiver.models import (
     RunReport,
 )
 from archiver.urls import is_web_url
+from archiver.workers import ExtractionPool
 
 OnResult = Callable[[ItemResult], None]
 Clock = Callable[[], datetime]
@@ -61,6 +62,7 @@ class _Run:
     config: Config
     db: Database
     fetcher: Fetcher
+    pool: ExtractionPool
     run_id: int | None = None
     on_result: OnResult | None = None
     now: Clock = _utcnow
@@ -70,6 +72,15 @@ class _Run:
     # handled: a run killed mid-way must not make the next one get a 304 and miss them.
     documents: dict[str, list[tuple[str, str, FetchRecord]]] = field(default_factory=dict)
     templates: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Pages between download and storage: bounded, so memory does not grow with the run.
+    inflight: asyncio.Semaphore | None = None
+
+    def limit(self) -> asyncio.Semaphore:
+        if self.inflight is None:
+            extra = 2 * max(self.config.extract.workers, 1)
+            self.inflight = asyncio.Semaphore(self.config.fetch.concurrency + extra)
+        return self.inflight
+
     source_errors: list[ItemResult] = field(default_factory=list)
 
     def report(self) -> RunReport:
@@ -94,15 +105,21 @@ def run_sources(
 ) -> RunReport:
     """Archive every source of the configuration: a recorded run (table `runs`)."""
     run_id = store.start_run(db, now(), os.getpid())
-    fetcher = Fetcher(config.fetch, transport=transport)
-    run = _Run(config, db, fetcher, run_id, on_result, now)
     status = "interrupted"
-    try:
-        asyncio.run(_run_sources(run, on_planned))
-        status = "completed"
-    finally:
-        store.finish_run(db, run_id, run.report(), status=status, ended_at=now())
+    with _pool(config) as pool:
+        run = _Run(
+            config, db, Fetcher(config.fetch, transport=transport), pool, run_id, on_result, now
+        )
+        try:
+            asyncio.run(_run_sources(run, on_planned))
+            status = "completed"
+        finally:
+            store.finish_run(db, run_id, run.report(), status=status, ended_at=now())
     return run.report()
+
+
+def _pool(config: Config) -> ExtractionPool:
+    return ExtractionPool(config.extract.workers, timeout=config.extract.timeout)
 
 
 async def _run_sources(run: _Run, on_planned: Callable[[int], None] | None) -> None:
@@ -126,14 +143,17 @@ def fetch_urls(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> RunReport:
     """Download, extract and store each URL now (unconditionally, no run recorded)."""
-    run = _Run(config, db, Fetcher(config.fetch, transport=transport), on_result=on_result)
+    with _pool(config) as pool:
+        run = _Run(
+            config, db, Fetcher(config.fetch, transport=transport), pool, on_result=on_result
+        )
 
-    async def go() -> None:
-        async with run.fetcher:
-            todo = unique_candidates(Candidate(url, "cli") for url in urls)
-            await asyncio.gather(*(_archive_one(run, c, conditional=False) for c in todo))
+        async def go() -> None:
+            async with run.fetcher:
+                todo = unique_candidates(Candidate(url, "cli") for url in urls)
+                await asyncio.gather(*(_archive_one(run, c, conditional=False) for c in todo))
 
-    asyncio.run(go())
+        asyncio.run(go())
     return run.report()
 
 
@@ -286,6 +306,11 @@ def _source_failed(run: _Run, source: SourceSettings, exc: ArchiverError | Value
 
 
 async def _archive_one(run: _Run, candidate: Candidate, *, conditional: bool) -> None:
+    async with run.limit():
+        await _archive(run, candidate, conditional=conditional)
+
+
+async def _archive(run: _Run, candidate: Candidate, *, conditional: bool) -> None:
     known = store.known_url(run.db, candidate.url) if conditional else None
     has_article = known is not None and known.article_url is not None
     try:
@@ -323,9 +348,8 @@ async def _archive_one(run: _Run, candidate: Candidate, *, conditional: bool) ->
 
 async def _extract_and_store(run: _Run, candidate: Candidate, page: Page) -> ItemResult:
     try:
-        # Extraction is CPU work: a worker thread lets downloads go on meanwhile.
-        article: Article = await asyncio.to_thread(
-            extract_article,
+        # Extraction is CPU work, done in worker processes while downloads go on.
+        article = await run.pool.extract(
             page.html,
             page.final_url,
             min_words=run.config.extract.min_words,
