@@ -189,12 +189,15 @@ def test_bad_config_is_exit_2(tmp_path: Path) -> None:
 def test_missing_config_is_fine_for_fetch_search_show(
     server: FixtureServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Without ./config.toml, fetch/search/show use the defaults and ./archive.db."""
+    """Without ./config.toml, fetch/search/show use the defaults and ./archive.db (by
+    default, a local address such as the test server's is refused)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("ARCHIVER_CONFIG", raising=False)
-    assert invoke("fetch", server.url("/blog-comments-en.html")).exit_code == 0
+    fetched = invoke("fetch", server.url("/blog-comments-en.html"))
+    assert fetched.exit_code == 1 and "blocked_address" in fetched.stderr
+    assert server.requests == []
     assert (tmp_path / "archive.db").exists()
-    assert invoke("show", server.url("/blog-comments-en.html")).exit_code == 0
+    assert invoke("show", server.url("/blog-comments-en.html")).exit_code == 1
     assert invoke("search", "nothingmatchesthis").exit_code == 1
 
 
@@ -203,7 +206,10 @@ def test_config_from_environment(
 ) -> None:
     """$ARCHIVER_CONFIG names the config file."""
     config = tmp_path / "env.toml"
-    config.write_text(f'[archive]\npath = "{tmp_path / "env.db"}"\n', encoding="utf-8")
+    config.write_text(
+        f'[archive]\npath = "{tmp_path / "env.db"}"\n[fetch]\nallow_private_addresses = true\n',
+        encoding="utf-8",
+    )
     monkeypatch.setenv("ARCHIVER_CONFIG", str(config))
     monkeypatch.chdir(tmp_path)
     assert invoke("fetch", server.url("/blog-comments-en.html")).exit_code == 0

@@ -4,6 +4,12 @@ urls source      ─▶ its URLs
 feed bytes       ─▶ entries (RSS 0.9x/1.0/2.0 and Atom through feedparser; JSON Feed)
 sitemap bytes    ─▶ page URLs with <lastmod>, and child sitemaps (index; gzip)
 listing page     ─▶ the links a CSS selector picks
+
+Hostile documents: a feed that declares XML entities (other than one character each, such as
+`<!ENTITY nbsp "&#160;">`) is refused before feedparser sees it: no entity expansion ("billion
+laughs"), whatever the expat version; feedparser leaves external entities unresolved.
+Sitemaps are read by lxml with entities unresolved and no network; gzip is inflated up to the
+50 MB limit only.
 """
 
 from __future__ import annotations
@@ -29,6 +35,15 @@ MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # the sitemaps protocol's limit, uncompre
 _GZIP_MAGIC = b"\x1f\x8b"
 _TAGS = re.compile(r"<[^>]+>")
 _RSS_AUTHOR = re.compile(r"^\s*\S+@\S+\s*\((.+)\)\s*$")
+# `<!ENTITY` as an XML parser may read it: feedparser re-encodes UTF-16, UTF-32 and EBCDIC
+# feeds to UTF-8 before parsing, so each of those spellings counts.
+_ENTITY_DECLARATION = b"<!ENTITY"
+_WIDE_ENTITY_DECLARATIONS = tuple(
+    _ENTITY_DECLARATION.decode().encode(c)
+    for c in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "cp037")
+)
+# A declaration that stands for one character cannot be an expansion bomb.
+_ONE_CHARACTER_ENTITY = re.compile(rb'<!ENTITY\s+\w+\s+"&#x?[0-9a-fA-F]+;"\s*>')
 
 
 class DiscoveryError(ValueError):
@@ -88,6 +103,8 @@ def parse_feed(raw: bytes, base_url: str, source: str) -> list[Candidate]:
     """The entries of an RSS, Atom or JSON feed, with what each entry says of its article."""
     if raw.lstrip()[:1] == b"{":
         return _parse_json_feed(raw, base_url, source)
+    if _declares_entities(raw):
+        raise DiscoveryError("not a readable feed: it declares XML entities (refused)")
     parsed = feedparser.parse(raw, response_headers={"content-location": base_url})
     if not parsed.entries and parsed.get("bozo"):
         raise DiscoveryError(f"not a readable feed: {parsed.get('bozo_exception')}")
@@ -197,6 +214,19 @@ def parse_datetime(value: str | None) -> datetime | None:
         except ValueError:
             return None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _declares_entities(raw: bytes) -> bool:
+    """Whether a feed declares an entity that is more than one character (a possible
+    expansion bomb: feeds have no use for their own entities)."""
+    if any(marker in raw for marker in _WIDE_ENTITY_DECLARATIONS):
+        return True
+    start = raw.find(_ENTITY_DECLARATION)
+    while start != -1:
+        if not _ONE_CHARACTER_ENTITY.match(raw, start):
+            return True
+        start = raw.find(_ENTITY_DECLARATION, start + 1)
+    return False
 
 
 def _gunzip(raw: bytes) -> bytes:

@@ -9,10 +9,24 @@
     ├── QueryError                 a search query that is not valid FTS5
     └── ArchiveLocked              another `archiver run` holds the archive's run lock
 
-`reason` values are short identifiers Datasette can facet on: `timeout`, `too_large`,
-`not_html`, `robots`, `bad_url`, `bad_scheme`, `too_many_redirects`, `connect_error`,
-`network_error`, `http_404` (any `http_<status>`), `empty`, `too_short`, `navigation`,
-`parse_error`, `extract_timeout`, `extract_crashed`.
+`reason` values are short identifiers Datasette can facet on (the `reason` column of
+`fetches`):
+
+    timeout              no complete answer within the page's total deadline
+    too_large            over the size cap, counted on the decompressed body
+    not_html             not an HTML content type, or binary content served as HTML
+    robots               disallowed by robots.txt
+    bad_url              not an http(s) URL
+    blocked_address      a private, loopback or other non-public address (any redirect hop)
+    bad_scheme           redirected to anything but http(s)
+    too_many_redirects   a redirect chain or loop longer than `max_redirects`
+    connect_error        the host cannot be resolved or refuses the connection
+    network_error        a connection cut or reset, a broken or unsupported encoding
+    http_404             any `http_<status>` of 400 and above
+    empty, too_short, navigation, parse_error   the page is not an article (extraction)
+    extract_timeout      extraction took longer than `[extract] timeout` (the worker is killed)
+    extract_crashed      the extraction worker died
+    bad_document         an unreadable feed or sitemap (also one declaring XML entities)
 """
 
 from __future__ import annotations

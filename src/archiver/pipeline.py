@@ -74,6 +74,7 @@ class _Run:
     templates: dict[str, frozenset[str]] = field(default_factory=dict)
     # Pages between download and storage: bounded, so memory does not grow with the run.
     inflight: asyncio.Semaphore | None = None
+    batch: store.WriteBatch | None = None
 
     def limit(self) -> asyncio.Semaphore:
         if self.inflight is None:
@@ -90,6 +91,8 @@ class _Run:
 
     def emit(self, result: ItemResult) -> None:
         self.results.append(result)
+        if self.batch is not None:
+            self.batch.tick()
         if self.on_result is not None:
             self.on_result(result)
 
@@ -111,7 +114,8 @@ def run_sources(
             config, db, Fetcher(config.fetch, transport=transport), pool, run_id, on_result, now
         )
         try:
-            asyncio.run(_run_sources(run, on_planned))
+            with store.WriteBatch(db) as run.batch:
+                asyncio.run(_run_sources(run, on_planned))
             status = "completed"
         finally:
             store.finish_run(db, run_id, run.report(), status=status, ended_at=now())
@@ -153,7 +157,8 @@ def fetch_urls(
                 todo = unique_candidates(Candidate(url, "cli") for url in urls)
                 await asyncio.gather(*(_archive_one(run, c, conditional=False) for c in todo))
 
-        asyncio.run(go())
+        with store.WriteBatch(db) as run.batch:
+            asyncio.run(go())
     return run.report()
 
 
@@ -294,11 +299,12 @@ def _source_failed(run: _Run, source: SourceSettings, exc: ArchiverError | Value
     url = getattr(exc, "url", source.urls[0])
     reason = getattr(exc, "reason", "bad_document")
     message = f"{source.name}: {exc}" if isinstance(exc, FetchError) else f"{url}: {exc}"
-    record = getattr(exc, "record", None)
-    if record is not None:
-        store.record_failure(
-            run.db, record, reason=reason, message=message, source=source.name, run_id=run.run_id
-        )
+    record = getattr(exc, "record", None) or FetchRecord(
+        url=url, fetched_at=run.now(), reason=reason, error=str(exc)
+    )  # an unreadable document was downloaded fine: its failure is logged all the same
+    store.record_failure(
+        run.db, record, reason=reason, message=message, source=source.name, run_id=run.run_id
+    )
     result = ItemResult(url, "failed", source.name, reason=reason, message=message)
     run.source_errors.append(result)
     if run.on_result is not None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-from concurrent.futures import TimeoutError as FutureTimeout
 from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeout
 from types import TracebackType
 from typing import Any
 
