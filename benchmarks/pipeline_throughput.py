@@ -25,8 +25,14 @@ from pathlib import Path
 from typing import Any
 
 PAGES = Path(__file__).parent.parent / "tests" / "fixtures" / "pages"
-ARTICLES = ["seed-blog-fr", "news-cookie-en", "blog-comments-en", "german-news-de",
-            "windows-1252-fr-meta", "changed-v2"]
+ARTICLES = [
+    "seed-blog-fr",
+    "news-cookie-en",
+    "blog-comments-en",
+    "german-news-de",
+    "windows-1252-fr-meta",
+    "changed-v2",
+]
 TARGET_BYTES = 100_000
 
 
@@ -35,14 +41,18 @@ def page_html(i: int) -> bytes:
     (navigation, inline scripts and styles, footer links)."""
     name = ARTICLES[i % len(ARTICLES)]
     raw = (PAGES / f"{name}.html").read_bytes().decode("utf-8", "replace")
-    unique = (f"<p>Paragraphe {i} : une phrase propre à cette page, pour que chaque texte "
-              f"soit différent des autres et que le stockage ne voie aucun doublon.</p>")
+    unique = (
+        f"<p>Paragraphe {i} : une phrase propre à cette page, pour que chaque texte "
+        f"soit différent des autres et que le stockage ne voie aucun doublon.</p>"
+    )
     raw = raw.replace("</p>", "</p>" + unique, 1)
-    filler = ("<script>window.dataLayer=window.dataLayer||[];dataLayer.push({'event':'view',"
-              f"'page':{i},'section':'opinion','tags':['a','b','c']}});</script>"
-              "<nav class='mega-menu'><ul>" + "".join(
-                  f"<li><a href='/rubrique/{k}'>Rubrique numéro {k}</a></li>" for k in range(40))
-              + "</ul></nav>")
+    filler = (
+        "<script>window.dataLayer=window.dataLayer||[];dataLayer.push({'event':'view',"
+        f"'page':{i},'section':'opinion','tags':['a','b','c']}});</script>"
+        "<nav class='mega-menu'><ul>"
+        + "".join(f"<li><a href='/rubrique/{k}'>Rubrique numéro {k}</a></li>" for k in range(40))
+        + "</ul></nav>"
+    )
     while len(raw.encode()) < TARGET_BYTES:
         raw = raw.replace("</body>", filler + "</body>")
     return raw.encode()
@@ -79,8 +89,9 @@ def tree_rss_kb(pid: int) -> int:
         current = stack.pop()
         try:
             with open(f"/proc/{current}/status") as status:
-                total += next((int(line.split()[1]) for line in status
-                               if line.startswith("VmRSS:")), 0)
+                total += next(
+                    (int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0
+                )
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as children:
                     stack += [int(c) for c in children.read().split()]
@@ -92,8 +103,9 @@ def tree_rss_kb(pid: int) -> int:
 def timed_command(command: list[str], cwd: Path) -> tuple[float, int, int]:
     """Wall time, peak tree RSS (KB) and exit code of a command."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     peak = 0
     while process.poll() is None:
         peak = max(peak, tree_rss_kb(process.pid))
@@ -119,11 +131,15 @@ def main() -> None:
     for h in range(args.hosts):
         mine = {f"/p{i}": body for i, body in html.items() if i % args.hosts == h}
         servers.append(serve(f"127.0.0.{h + 1}", mine))
-    urls = [f"http://127.0.0.{i % args.hosts + 1}:{servers[i % args.hosts].server_address[1]}"
-            f"/p{i}" for i in range(args.pages)]
+    urls = [
+        f"http://127.0.0.{i % args.hosts + 1}:{servers[i % args.hosts].server_address[1]}/p{i}"
+        for i in range(args.pages)
+    ]
     mean_kb = sum(len(b) for b in html.values()) / len(html) / 1000
-    print(f"{args.pages} pages of {mean_kb:.0f} KB on {args.hosts} hosts, "
-          f"{os.cpu_count()} cores, {args.workers} extraction workers")
+    print(
+        f"{args.pages} pages of {mean_kb:.0f} KB on {args.hosts} hosts, "
+        f"{os.cpu_count()} cores, {args.workers} extraction workers"
+    )
 
     import trafilatura
 
@@ -141,24 +157,46 @@ def main() -> None:
         (work / "config.toml").write_text(
             "[fetch]\nper_host_delay = 0\nallow_private_addresses = true\nconcurrency = 8\n"
             f"per_host_concurrency = 3\n[extract]\nworkers = {args.workers}\n"
-            f'[[sources]]\nname = "bench"\nurls = [{quoted}]\n', encoding="utf-8")
+            f'[[sources]]\nname = "bench"\nurls = [{quoted}]\n',
+            encoding="utf-8",
+        )
         elapsed, peak, code = timed_command(
-            [sys.executable, "-m", "archiver", "run", "--config", "config.toml"], work)
+            [sys.executable, "-m", "archiver", "run", "--config", "config.toml"], work
+        )
         rows.append((f"archiver run (exit {code})", args.pages / elapsed, peak))
         ours = args.pages / elapsed
         if not args.no_cli:
             (work / "urls.txt").write_text("\n".join(urls) + "\n", encoding="utf-8")
             (work / "traf.cfg").write_text(
-                (Path(trafilatura.__file__).parent / "settings.cfg").read_text()
+                (Path(trafilatura.__file__).parent / "settings.cfg")
+                .read_text()
                 .replace("SLEEP_TIME = 5.0", "SLEEP_TIME = 0")
-                .replace("SSRF_PROTECTION = on", "SSRF_PROTECTION = off"), encoding="utf-8")
+                .replace("SSRF_PROTECTION = on", "SSRF_PROTECTION = off"),
+                encoding="utf-8",
+            )
             cli = Path(sys.executable).with_name("trafilatura")
             elapsed, peak, code = timed_command(
-                [str(cli), "-i", "urls.txt", "-o", "out", "--parallel", str(os.cpu_count()),
-                 "--config-file", "traf.cfg"], work)
+                [
+                    str(cli),
+                    "-i",
+                    "urls.txt",
+                    "-o",
+                    "out",
+                    "--parallel",
+                    str(os.cpu_count()),
+                    "--config-file",
+                    "traf.cfg",
+                ],
+                work,
+            )
             written = len(list((work / "out").glob("*"))) if (work / "out").exists() else 0
-            rows.append((f"trafilatura CLI --parallel {os.cpu_count()} ({written} files)",
-                         args.pages / elapsed, peak))
+            rows.append(
+                (
+                    f"trafilatura CLI --parallel {os.cpu_count()} ({written} files)",
+                    args.pages / elapsed,
+                    peak,
+                )
+            )
     print(f"{'':<48} {'pages/s':>8} {'peak RSS':>10} {'vs bare':>8}")
     for label, rate, peak in rows:
         memory = f"{peak / 1024:.0f} MB" if peak else "-"
