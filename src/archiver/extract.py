@@ -45,6 +45,11 @@ _COUNTER = re.compile(
 # A letter no European page uses, standing in for U+00A0 while trafilatura works (a private-use
 # character would be deleted, a space-like one collapsed).
 NBSP_MARK = "\u01c2"
+MANY_TAGS = 20_000
+MAX_DEPTH = 5_000
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(/?)>")
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                   "source", "track", "wbr", "p", "li", "option", "td", "tr", "th"})
 HEAD_BLOCKS = 3  # how far from the top kickers, headlines and bylines are looked for
 BYLINE_MAX_WORDS = 20
 _BLOCK_TAGS = frozenset({"p", "head", "item", "row", "quote", "code"})
@@ -87,6 +92,7 @@ def extract_article(
         html = decode_html(html)[0]
     if not html.strip():
         raise NotAnArticle("empty", "the page is empty")
+    _check_nesting(html)
     tree = LexborHTMLParser(html)
     meta = read_metadata(tree, url)
     if site_rule is not None:
@@ -127,6 +133,23 @@ def _apply_site_rule(tree: LexborHTMLParser, rule: SiteRule) -> LexborHTMLParser
     return LexborHTMLParser(
         f"<html>{head.html if head is not None else ''}<body>{body.html}</body></html>"
     )
+
+
+def _check_nesting(html: str) -> None:
+    """Refuse absurdly deep markup before parsing it: the HTML parsers take quadratic time
+    on it (100,000 nested elements: ten seconds). Only pages with very many tags are
+    measured, so ordinary pages pay one `str.count`."""
+    if html.count("<") < MANY_TAGS:
+        return
+    depth = deepest = 0
+    for match in _TAG.finditer(html):
+        closing, name, self_closing = match.groups()
+        if name.lower() in _VOID or self_closing:
+            continue
+        depth = max(depth - 1, 0) if closing else depth + 1
+        deepest = max(deepest, depth)
+    if deepest > MAX_DEPTH:
+        raise ExtractError("parse_error", f"elements nested {deepest} deep (limit {MAX_DEPTH})")
 
 
 def _trafilatura(html: str, url: str | None) -> Any:
