@@ -48,8 +48,10 @@ NBSP_MARK = "\u01c2"
 MANY_TAGS = 20_000
 MAX_DEPTH = 5_000
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(/?)>")
-_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-                   "source", "track", "wbr", "p", "li", "option", "td", "tr", "th"})
+# Void elements, and those whose end tag is optional: neither makes markup deeper.
+_VOID = frozenset(
+    "area base br col embed hr img input link meta source track wbr p li option td tr th".split()  # noqa: SIM905
+)
 HEAD_BLOCKS = 3  # how far from the top kickers, headlines and bylines are looked for
 BYLINE_MAX_WORDS = 20
 _BLOCK_TAGS = frozenset({"p", "head", "item", "row", "quote", "code"})
