@@ -20,7 +20,7 @@ from typing import Any
 
 from archiver.config import load_config
 from archiver.pipeline import run_sources
-from archiver.store import open_archive
+from archiver.schema import open_archive
 
 FIXTURE = Path(__file__).parent.parent / "tests" / "fixtures" / "pages" / "blog-comments-en.html"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver import pipeline, store
+from archiver import pipeline, schema, store
 from archiver.config import load_config
 from archiver.errors import ExtractError, StoreError
 from archiver.models import Article
@@ -123,7 +123,7 @@ def test_a_full_disk_is_a_clear_error(server: FixtureServer, tmp_path: Path) -> 
         encoding="utf-8",
     )
     settings = load_config(config, required=True)
-    db = store.open_archive(tmp_path / "archive.db")
+    db = schema.open_archive(tmp_path / "archive.db")
     pipeline.fetch_urls([server.url("/a0")], settings, db)
     (pages,) = db.execute("pragma page_count").fetchone()
     db.execute(f"pragma max_page_count = {pages}")  # the disk is now full
@@ -163,7 +163,7 @@ def test_pathological_pages_end_within_the_time_limit(name: str) -> None:
 
 def test_store_error_keeps_earlier_run_rows(tmp_path: Path) -> None:
     """A failed write never damages what was stored before (one transaction per article)."""
-    db = store.open_archive(tmp_path / "a.db")
+    db = schema.open_archive(tmp_path / "a.db")
     from tests.test_store import ARTICLE, page
 
     store.save_article(db, ARTICLE, page())

@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 
 from archiver import browse, queries
 from archiver.cli import cli
-from archiver.store import open_archive
+from archiver.schema import open_archive
 from tests.conftest import PAGES, FixtureServer, Route, expected
 
 HTML = {"Content-Type": "text/html"}

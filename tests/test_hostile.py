@@ -23,11 +23,12 @@ import pytest
 from click.testing import CliRunner
 
 from archiver import fetch as fetch_module
+from archiver.addresses import is_public_address
 from archiver.cli import cli
 from archiver.config import FetchSettings
 from archiver.discover import DiscoveryError, parse_feed, parse_sitemap
 from archiver.errors import FetchError
-from archiver.fetch import DOCUMENT_MAX_BYTES, Fetcher, is_public_address
+from archiver.fetch import DOCUMENT_MAX_BYTES, Fetcher
 from archiver.models import NotModified, Page
 from tests.conftest import FixtureServer, Route
 
@@ -428,12 +429,12 @@ def public_127_0_0_2(monkeypatch: pytest.MonkeyPatch) -> Iterator[FixtureServer]
         fetch_module, "is_public_address", lambda a: a == "127.0.0.2" or real_check(a)
     )
     names = {"news.test": ["127.0.0.2"], "rebound.test": ["127.0.0.1"]}
-    real_resolve = fetch_module._resolve
+    real_resolve = fetch_module.resolve
 
     async def fake_resolve(host: str, port: int) -> list[str]:
         return names[host] if host in names else await real_resolve(host, port)
 
-    monkeypatch.setattr(fetch_module, "_resolve", fake_resolve)
+    monkeypatch.setattr(fetch_module, "resolve", fake_resolve)
     srv = FixtureServer(host="127.0.0.2").start()
     yield srv
     srv.stop()

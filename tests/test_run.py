@@ -18,7 +18,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from archiver import store
+from archiver import schema
 from archiver.cli import cli
 from archiver.config import load_config
 from archiver.fetch import Fetcher
@@ -209,7 +209,7 @@ def test_recheck_schedule_with_an_injected_clock(server: FixtureServer, tmp_path
     )  # published today: re-checked often
     server.routes["/articles/seed.html"] = Route(200, fresh.encode(), HTML)
     config = load_config(write_config(tmp_path, server), required=True)
-    db = store.open_archive(tmp_path / "archive.db")
+    db = schema.open_archive(tmp_path / "archive.db")
     run_sources(config, db, now=lambda: start)
     assert server.count("/articles/seed.html") == 1
     run_sources(config, db, now=lambda: start + timedelta(hours=1))

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 import click
 from sqlite_utils import Database
 
-from archiver import __version__, browse, export, pipeline, queries, store
+from archiver import __version__, browse, export, pipeline, queries, schema
 from archiver.config import Config, load_config, resolve_config_path
 from archiver.errors import (
     ArchiveLocked,
@@ -454,7 +454,7 @@ def _session(
 
 @contextmanager
 def _archive(path: Path) -> Iterator[Database]:
-    db = _guarded(lambda: store.open_archive(path))
+    db = _guarded(lambda: schema.open_archive(path))
     try:
         yield db
     except StoreError as exc:

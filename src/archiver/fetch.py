@@ -13,25 +13,23 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import ipaddress
-import socket
 import time
-import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-import brotli  # type: ignore[import-untyped]
 import httpcore
 import httpx
 import stamina
 from protego import Protego
 
+from archiver.addresses import blocked_message, is_public_address, resolve
 from archiver.charsets import charset_from_content_type, decode_html
 from archiver.config import FetchSettings
+from archiver.decoding import ACCEPT_ENCODING, DecodingError, decode, decoders_for
 from archiver.errors import FetchError
 from archiver.models import FetchRecord, NotModified, Page
 from archiver.urls import is_web_url
@@ -45,34 +43,6 @@ _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"PK\x03\x04", b"GIF8", b"\xff\xd8\xff", b
 
 
 DOCUMENT_MAX_BYTES = 50 * 1024 * 1024  # the sitemaps protocol's own limit, uncompressed
-# Only what is decoded here, a bounded step at a time (brotli>=1.2 can bound its output).
-ACCEPT_ENCODING = "gzip, deflate, br"
-DECODE_STEP = 64 * 1024  # the most bytes one decompression step may produce
-# Never connected to unless `allow_private_addresses`: private, shared, loopback, link-local,
-# multicast, reserved and unspecified ranges (IPv4-mapped, NAT64 and 6to4 IPv6 addresses are
-# judged by the IPv4 address they carry).
-NON_PUBLIC_NETWORKS = tuple(
-    ipaddress.ip_network(n)
-    for n in (
-        "0.0.0.0/8",
-        "10.0.0.0/8",
-        "100.64.0.0/10",
-        "127.0.0.0/8",
-        "169.254.0.0/16",
-        "172.16.0.0/12",
-        "192.0.0.0/24",
-        "192.168.0.0/16",
-        "198.18.0.0/15",
-        "224.0.0.0/4",
-        "240.0.0.0/4",
-        "::/96",
-        "::1/128",
-        "fc00::/7",
-        "fe80::/10",
-        "ff00::/8",
-    )
-)
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 @dataclass
@@ -299,22 +269,6 @@ class _BlockedAddress(Exception):
     """A connection would reach a non-public address (see `NON_PUBLIC_NETWORKS`)."""
 
 
-def is_public_address(address: str) -> bool:
-    """Whether an IP address may be connected to when private addresses are not allowed."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
-        elif ip.sixtofour is not None:
-            ip = ip.sixtofour
-        elif ip in _NAT64:
-            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    return ip.is_global and not any(ip in network for network in NON_PUBLIC_NETWORKS)
-
-
 class _PublicOnlyBackend(httpcore.AsyncNetworkBackend):
     """httpcore's network backend, connecting to public addresses only: it resolves the host
     itself and connects to an address it checked, so a DNS answer that changes between check
@@ -332,10 +286,13 @@ class _PublicOnlyBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        addresses = await _resolve(host, port)
+        try:
+            addresses = await resolve(host, port)
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc)) from exc
         public = [a for a in addresses if is_public_address(a)]
         if not public:
-            raise _BlockedAddress(_blocked_message(host, addresses))
+            raise _BlockedAddress(blocked_message(host, addresses))
         error: httpcore.ConnectError | None = None
         for address in public:
             try:
@@ -348,7 +305,7 @@ class _PublicOnlyBackend(httpcore.AsyncNetworkBackend):
             peer = stream.get_extra_info("server_addr")
             if peer and not is_public_address(str(peer[0])):
                 await stream.aclose()
-                raise _BlockedAddress(_blocked_message(host, [str(peer[0])]))
+                raise _BlockedAddress(blocked_message(host, [str(peer[0])]))
             return stream
         assert error is not None
         raise error
@@ -360,23 +317,6 @@ class _PublicOnlyBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
-
-
-async def _resolve(host: str, port: int) -> list[str]:
-    """The IP addresses of `host`, in resolver order, each once."""
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
-        raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-def _blocked_message(host: str, addresses: Sequence[str]) -> str:
-    where = host if list(addresses) == [host] else f"{host} ({', '.join(addresses)})"
-    return (
-        f"{where} is not a public address; set [fetch] allow_private_addresses = true"
-        " to archive private or local sites"
-    )
 
 
 class _PublicOnlyTransport(httpx.AsyncHTTPTransport):
@@ -396,79 +336,6 @@ class _PublicOnlyTransport(httpx.AsyncHTTPTransport):
         )
 
 
-class _Decoder(Protocol):
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        """Decoded bytes for `data`, in pieces of about DECODE_STEP bytes at most."""
-        ...
-
-
-class _ZlibDecoder:
-    """gzip or deflate (zlib-wrapped, or raw as some servers send it), inflated at most
-    DECODE_STEP bytes at a time: httpx's decoders inflate a whole network chunk at once."""
-
-    def __init__(self, encoding: str) -> None:
-        self._gzip = encoding == "gzip"
-        self._inflater: Any = zlib.decompressobj(31) if self._gzip else None
-        self._head = b""
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        if self._inflater is None:  # deflate: the first two bytes say whether zlib-wrapped
-            self._head += data
-            if len(self._head) < 2:
-                return
-            data, self._head = self._head, b""
-            wrapped = data[0] & 0x0F == 8 and int.from_bytes(data[:2], "big") % 31 == 0
-            self._inflater = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
-        while not self._inflater.eof:  # anything after the end of the stream is ignored
-            out = self._inflater.decompress(data, DECODE_STEP)
-            data = self._inflater.unconsumed_tail
-            if out:
-                yield out
-            if not data and len(out) < DECODE_STEP:
-                return  # a full step may leave output waiting: then ask again
-
-
-class _BrotliDecoder:
-    """brotli, with its output bounded per step (`output_buffer_limit`, brotli>=1.2)."""
-
-    def __init__(self) -> None:
-        self._inflater = brotli.Decompressor()
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        if self._inflater.is_finished():
-            return
-        out: bytes = self._inflater.process(data, output_buffer_limit=DECODE_STEP)
-        while out:  # more output may wait inside the decoder even when it takes input again
-            yield out
-            if self._inflater.is_finished():
-                return
-            out = self._inflater.process(b"", output_buffer_limit=DECODE_STEP)
-
-
-def _decoders(content_encoding: str) -> list[_Decoder]:
-    """Decoders for a Content-Encoding header, in decoding order (the last coding first)."""
-    decoders: list[_Decoder] = []
-    for coding in reversed(content_encoding.lower().split(",")):
-        coding = coding.strip()
-        if coding in ("", "identity"):
-            continue
-        if coding in ("gzip", "x-gzip", "deflate"):
-            decoders.append(_ZlibDecoder("deflate" if coding == "deflate" else "gzip"))
-        elif coding == "br":
-            decoders.append(_BrotliDecoder())
-        else:
-            raise ValueError(f"unsupported Content-Encoding {coding!r}")
-    return decoders
-
-
-def _decode(decoders: Sequence[_Decoder], data: bytes) -> Iterator[bytes]:
-    if not decoders:
-        yield data
-        return
-    for piece in decoders[0].feed(data):
-        yield from _decode(decoders[1:], piece)
-
-
 async def _read_body(
     response: httpx.Response, cap: int, fail: Callable[..., FetchError]
 ) -> bytearray:
@@ -476,7 +343,7 @@ async def _read_body(
     bytes, decoded or as received, it is too_large."""
     encoding = response.headers.get("content-encoding", "")
     try:
-        decoders = _decoders(encoding)
+        decoders = decoders_for(encoding)
     except ValueError as exc:
         raise fail("network_error", str(exc)) from None
     body, received = bytearray(), 0
@@ -488,11 +355,11 @@ async def _read_body(
         if received > cap:
             raise fail("too_large", f"over the {cap}-byte cap as received")
         try:
-            for piece in _decode(decoders, chunk):
+            for piece in decode(decoders, chunk):
                 body += piece
                 if len(body) > cap:
                     raise fail("too_large", f"body over the {cap}-byte cap (decoded)")
-        except (zlib.error, brotli.error) as exc:
+        except DecodingError as exc:
             raise fail("network_error", f"undecodable {encoding} body: {exc}") from exc
     return body
 

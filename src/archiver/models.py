@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 # Scripts written without spaces between words: each character counts as half a word, about
 # the length of a Chinese or Japanese word, so length thresholds mean the same in every language.
@@ -19,6 +19,11 @@ def count_words(text: str) -> int:
     unspaced = len(_UNSPACED.findall(text))
     spaced = len(_WORD.findall(_UNSPACED.sub(" ", text)))
     return spaced + (unspaced + 1) // 2
+
+
+def iso_utc(moment: datetime) -> str:
+    """A datetime as stored in SQLite: ISO 8601 text in UTC, to the second."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def paragraph_fingerprint(text: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 from sqlite_utils import Database
 
-from archiver import __version__, store
+from archiver import __version__, state, store
 from archiver.config import Config, SourceSettings
 from archiver.discover import (
     DiscoveryError,
@@ -41,7 +41,7 @@ from archiver.models import (
     Page,
     RunReport,
 )
-from archiver.urls import is_web_url
+from archiver.urls import host_of, is_web_url
 from archiver.workers import ExtractionPool
 
 OnResult = Callable[[ItemResult], None]
@@ -107,7 +107,7 @@ def run_sources(
     now: Clock = _utcnow,
 ) -> RunReport:
     """Archive every source of the configuration: a recorded run (table `runs`)."""
-    run_id = store.start_run(db, now(), os.getpid())
+    run_id = state.start_run(db, now(), os.getpid())
     status = "interrupted"
     with _pool(config) as pool:
         run = _Run(
@@ -118,7 +118,7 @@ def run_sources(
                 asyncio.run(_run_sources(run, on_planned))
             status = "completed"
         finally:
-            store.finish_run(db, run_id, run.report(), status=status, ended_at=now())
+            state.finish_run(db, run_id, run.report(), status=status, ended_at=now())
     return run.report()
 
 
@@ -192,14 +192,14 @@ def _due_known(run: _Run, source: SourceSettings) -> list[Candidate]:
     oldest = run.now() - timedelta(seconds=max(age for age, _ in run.config.recheck.steps))
     return [
         Candidate(known.url, source.name)
-        for known in store.recent_articles(run.db, source.name, oldest)
+        for known in state.recent_articles(run.db, source.name, oldest)
         if _due(run, Candidate(known.url, source.name), known)
     ]
 
 
 async def _document(run: _Run, source: SourceSettings, url: str, kind: str) -> Page | None:
     """A feed, sitemap or listing page, conditionally; None when unchanged since last run."""
-    known = store.known_url(run.db, url)
+    known = state.known_url(run.db, url)
     result = await run.fetcher.fetch_document(
         url,
         etag=known.etag if known else None,
@@ -238,7 +238,7 @@ def _plan(run: _Run, source: SourceSettings, candidates: list[Candidate]) -> lis
     `max_new`, known articles when due by the re-check schedule; the rest is skipped."""
     todo, new = [], 0
     for candidate in candidates:
-        known = store.known_url(run.db, candidate.url) if is_web_url(candidate.url) else None
+        known = state.known_url(run.db, candidate.url) if is_web_url(candidate.url) else None
         reason = None
         if source.kind == "urls":
             pass
@@ -264,7 +264,7 @@ def _plan(run: _Run, source: SourceSettings, candidates: list[Candidate]) -> lis
     return todo
 
 
-def _due(run: _Run, candidate: Candidate, known: store.KnownUrl) -> bool:
+def _due(run: _Run, candidate: Candidate, known: state.KnownUrl) -> bool:
     """A known article is due when its source dates it after our last check, or when its
     re-check interval (by age) has passed."""
     checked = parse_datetime(known.last_checked)
@@ -290,9 +290,9 @@ def _save_document_validators(run: _Run, source: SourceSettings) -> None:
     )
     for url, kind, record in run.documents.get(source.name, []):
         if unfinished:
-            store.forget_validators(run.db, url)
+            state.forget_validators(run.db, url)
         else:
-            store.save_validators(run.db, url, kind, record)
+            state.save_validators(run.db, url, kind, record)
 
 
 def _source_failed(run: _Run, source: SourceSettings, exc: ArchiverError | ValueError) -> None:
@@ -317,7 +317,7 @@ async def _archive_one(run: _Run, candidate: Candidate, *, conditional: bool) ->
 
 
 async def _archive(run: _Run, candidate: Candidate, *, conditional: bool) -> None:
-    known = store.known_url(run.db, candidate.url) if conditional else None
+    known = state.known_url(run.db, candidate.url) if conditional else None
     has_article = known is not None and known.article_url is not None
     try:
         page = await run.fetcher.fetch_page(
@@ -372,7 +372,7 @@ async def _extract_and_store(run: _Run, candidate: Candidate, page: Page) -> Ite
             source=candidate.source,
             run_id=run.run_id,
         )
-        store.save_validators(run.db, candidate.url, "not_article", page.record)
+        state.save_validators(run.db, candidate.url, "not_article", page.record)
         return ItemResult(
             candidate.url, "failed", candidate.source, reason=exc.reason, message=message
         )
@@ -383,7 +383,7 @@ async def _extract_and_store(run: _Run, candidate: Candidate, page: Page) -> Ite
 
 def _templates(run: _Run, url: str) -> frozenset[str]:
     """The site's template paragraphs, as learned from the archive (read once per run)."""
-    host = store.host_of(url)
+    host = host_of(url)
     if host not in run.templates:
         run.templates[host] = store.template_fingerprints(
             run.db, host, run.config.extract.template_min_pages
@@ -411,7 +411,7 @@ def reextract(
     templates: dict[str, frozenset[str]] = {}
     for stored in store.stored_pages(db, site):
         counts["seen"] += 1
-        host = store.host_of(stored.article_url)
+        host = host_of(stored.article_url)
         if host not in templates:
             templates[host] = store.template_fingerprints(
                 db, host, config.extract.template_min_pages

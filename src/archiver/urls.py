@@ -51,3 +51,8 @@ def same_site(a: str, b: str) -> bool:
         return h.removeprefix("www.")
 
     return host(a) == host(b)
+
+
+def host_of(url: str) -> str:
+    """The host a URL's site templates are learned for (`www.` ignored)."""
+    return (urlsplit(url).hostname or "").lower().removeprefix("www.")

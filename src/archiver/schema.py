@@ -1,0 +1,257 @@
+"""The archive's schema: migrations, the tables they create, and opening an archive.
+
+Tables: `articles` (one row per article, keyed by its normalized URL), `revisions` (earlier
+versions of an article's text), `raw_pages` (compressed HTML, keyed by its SHA-256),
+`article_urls` (every URL that led to an article), `fetches` (one row per download attempt),
+`url_state` (what each URL is, and its HTTP validators), `runs` and `run_sources`,
+`article_paragraphs` and `templates` (site templates), `reextractions`, and the FTS5 index
+`articles_fts` kept in sync by triggers. Schema changes are migrations, each in its own
+transaction; `store`, `state` and `queries` read and write these tables.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from archiver.errors import StoreError
+from archiver.urls import host_of
+
+migrations = Migrations("archiver")
+BUSY_TIMEOUT_S = 30.0
+TABLES = (
+    "articles",
+    "revisions",
+    "raw_pages",
+    "article_urls",
+    "fetches",
+    "url_state",
+    "runs",
+    "run_sources",
+    "article_paragraphs",
+    "templates",
+    "reextractions",
+)
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """Articles, revisions, raw pages, URL aliases, fetch log, full-text index."""
+    db.table("raw_pages").create(
+        {"sha256": str, "encoding": str, "size": int, "html_zlib": bytes}, pk="sha256"
+    )
+    db.table("articles").create(
+        {
+            "url": str,
+            "title": str,
+            "author": str,
+            "published": str,
+            "sitename": str,
+            "language": str,
+            "description": str,
+            "canonical_url": str,
+            "image": str,
+            "tags": str,
+            "text": str,
+            "word_count": int,
+            "content_hash": str,
+            "source": str,
+            "fetched_url": str,
+            "raw_sha256": str,
+            "first_seen": str,
+            "last_checked": str,
+            "last_changed": str,
+        },
+        pk="url",
+        foreign_keys=[("raw_sha256", "raw_pages", "sha256")],
+    )
+    db.table("revisions").create(
+        {
+            "id": int,
+            "article_url": str,
+            "title": str,
+            "author": str,
+            "published": str,
+            "text": str,
+            "word_count": int,
+            "content_hash": str,
+            "raw_sha256": str,
+            "valid_from": str,
+            "valid_to": str,
+        },
+        pk="id",
+        foreign_keys=[("article_url", "articles", "url"), ("raw_sha256", "raw_pages", "sha256")],
+    )
+    db.table("article_urls").create(
+        {"url": str, "article_url": str, "first_seen": str, "last_seen": str},
+        pk="url",
+        foreign_keys=[("article_url", "articles", "url")],
+    )
+    db.table("fetches").create(
+        {
+            "id": int,
+            "url": str,
+            "final_url": str,
+            "status": int,
+            "content_type": str,
+            "bytes": int,
+            "etag": str,
+            "last_modified": str,
+            "fetched_at": str,
+            "elapsed": float,
+            "outcome": str,
+            "reason": str,
+            "error": str,
+            "article_url": str,
+            "source": str,
+        },
+        pk="id",
+    )
+    for table, columns in (
+        ("articles", ["published"]),
+        ("articles", ["sitename"]),
+        ("articles", ["language"]),
+        ("articles", ["author"]),
+        ("articles", ["source"]),
+        ("articles", ["last_checked"]),
+        ("revisions", ["article_url"]),
+        ("article_urls", ["article_url"]),
+        ("fetches", ["url"]),
+        ("fetches", ["fetched_at"]),
+        ("fetches", ["reason"]),
+    ):
+        db.table(table).create_index(columns)
+    db.table("articles").enable_fts(
+        ["title", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2"
+    )
+
+
+@migrations()
+def m002_runs_and_validators(db: Database) -> None:
+    """Runs and their per-source counts; HTTP validators per URL; the run of each fetch."""
+    db.table("url_state").create(
+        {"url": str, "kind": str, "etag": str, "last_modified": str, "last_fetched": str},
+        pk="url",
+    )
+    db.table("runs").create(
+        {
+            "id": int,
+            "started_at": str,
+            "ended_at": str,
+            "status": str,
+            "pid": int,
+            "discovered": int,
+            "new": int,
+            "changed": int,
+            "unchanged": int,
+            "skipped": int,
+            "failed": int,
+            "errors": str,
+        },
+        pk="id",
+    )
+    db.table("run_sources").create(
+        {
+            "run_id": int,
+            "source": str,
+            "discovered": int,
+            "new": int,
+            "changed": int,
+            "unchanged": int,
+            "skipped": int,
+            "failed": int,
+        },
+        pk=("run_id", "source"),
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db.table("fetches").add_column("run_id", int)
+    db.table("fetches").create_index(["run_id"])
+    db.table("fetches").create_index(["outcome"])
+    db.table("articles").create_index(["source", "first_seen"])
+
+
+@migrations()
+def m003_templates_and_reextraction(db: Database) -> None:
+    """Paragraph fingerprints per article and the site templates they reveal; a log of
+    re-extractions; which extractor version produced each article."""
+    db.table("article_paragraphs").create(
+        {"article_url": str, "fingerprint": str, "host": str},
+        pk=("article_url", "fingerprint"),
+        foreign_keys=[("article_url", "articles", "url")],
+    )
+    db.table("templates").create(
+        {
+            "host": str,
+            "fingerprint": str,
+            "pages": int,
+            "sample": str,
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk=("host", "fingerprint"),
+    )
+    db.table("templates").create_index(["host", "pages"])
+    db.table("reextractions").create(
+        {
+            "id": int,
+            "article_url": str,
+            "at": str,
+            "extractor": str,
+            "old_hash": str,
+            "new_hash": str,
+            "changed": str,
+            "reason": str,
+        },
+        pk="id",
+        foreign_keys=[("article_url", "articles", "url")],
+    )
+    db.table("reextractions").create_index(["article_url"])
+    db.table("articles").add_column("extractor", str)
+
+
+@migrations()
+def m004_hosts_and_views(db: Database) -> None:
+    """A `host` column to filter by site, and views for the questions people ask."""
+    db.table("articles").add_column("host", str)
+    db.register_function(host_of, deterministic=True, replace=True)
+    db.execute("UPDATE articles SET host = host_of(url)")
+    db.table("articles").create_index(["host"])
+    db.create_view(
+        "edited_articles",
+        "SELECT a.url, a.title, a.sitename, a.published, a.first_seen, a.last_changed, "
+        "count(r.id) AS revisions FROM articles a JOIN revisions r ON r.article_url = a.url "
+        "GROUP BY a.url",
+    )
+    db.create_view(
+        "failures",
+        "SELECT f.run_id, f.fetched_at, f.source, f.url, f.reason, f.status, f.error "
+        "FROM fetches f WHERE f.outcome = 'failed'",
+    )
+    db.create_view(
+        "articles_per_month",
+        "SELECT sitename, substr(coalesce(published, first_seen), 1, 7) AS month, "
+        "count(*) AS articles FROM articles GROUP BY sitename, month",
+    )
+
+
+def open_archive(path: Path) -> Database:
+    """Open (creating if needed) the archive at `path`, in WAL mode, migrated to the latest."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        db = Database(conn)
+        db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        db.enable_wal()
+        db.execute("PRAGMA foreign_keys = ON")
+        migrations.apply(db)
+    except (sqlite3.Error, OSError) as exc:
+        raise StoreError(f"cannot open archive {path}: {exc}") from exc
+    return db
+
+
+def schema_sql(db: Database) -> str:
+    """The CREATE TABLE statements of the archive's tables (the README's schema block)."""
+    return ";\n\n".join(db.table(t).schema for t in TABLES) + ";"

@@ -1,0 +1,123 @@
+"""What incremental runs remember: per-URL HTTP validators and kind, the known articles
+of a source, and the `runs` table with per-source counts."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from archiver.errors import StoreError
+from archiver.models import OUTCOMES, FetchRecord, RunReport, iso_utc
+from archiver.urls import normalize_url
+
+MAX_RUN_ERRORS = 50  # error lines kept in `runs.errors`; the fetch log has all of them
+
+
+@dataclass(frozen=True)
+class KnownUrl:
+    """What the archive knows of a URL: its article (if any) and its HTTP validators."""
+
+    url: str
+    article_url: str | None
+    first_seen: str | None
+    published: str | None
+    last_checked: str | None
+    etag: str | None
+    last_modified: str | None
+    kind: str | None
+
+
+def save_validators_in_transaction(db: Database, url: str, kind: str, record: FetchRecord) -> None:
+    db.execute(
+        "INSERT INTO url_state (url, kind, etag, last_modified, last_fetched) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET kind = excluded.kind, "
+        "etag = excluded.etag, last_modified = excluded.last_modified, "
+        "last_fetched = excluded.last_fetched",
+        [url, kind, record.etag, record.last_modified, iso_utc(record.fetched_at)],
+    )
+
+
+def save_validators(db: Database, url: str, kind: str, record: FetchRecord) -> None:
+    """Remember what a URL is (feed, sitemap, page, not_article) and its ETag and
+    Last-Modified for the next conditional GET."""
+    try:
+        with db.atomic():
+            save_validators_in_transaction(db, normalize_url(url), kind, record)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot store validators of {url}: {exc}") from exc
+
+
+def forget_validators(db: Database, url: str) -> None:
+    """Make the next request for `url` unconditional (its last answer was not all used)."""
+    db.execute(
+        "UPDATE url_state SET etag = NULL, last_modified = NULL WHERE url = ?", [normalize_url(url)]
+    )
+
+
+def known_url(db: Database, url: str) -> KnownUrl | None:
+    """What the archive knows of `url` (indexed look-ups only), or None."""
+    key = normalize_url(url)
+    row = db.execute(
+        "SELECT s.url, a.url, a.first_seen, a.published, a.last_checked, s.etag, "
+        "s.last_modified, s.kind FROM (SELECT ? AS url) q "
+        "LEFT JOIN url_state s ON s.url = q.url "
+        "LEFT JOIN article_urls u ON u.url = q.url "
+        "LEFT JOIN articles a ON a.url = u.article_url",
+        [key],
+    ).fetchone()
+    if row is None or (row[0] is None and row[1] is None):
+        return None
+    return KnownUrl(key, *row[1:])
+
+
+def recent_articles(db: Database, source: str, since: datetime) -> list[KnownUrl]:
+    """Articles of `source` first seen since `since` (the ones a re-check may be due for)."""
+    found = db.execute(
+        "SELECT a.fetched_url, a.url, a.first_seen, a.published, a.last_checked, s.etag, "
+        "s.last_modified, s.kind FROM articles a LEFT JOIN url_state s ON s.url = a.fetched_url "
+        "WHERE a.source = ? AND a.first_seen >= ?",
+        [source, iso_utc(since)],
+    ).fetchall()
+    return [KnownUrl(*row) for row in found]
+
+
+def start_run(db: Database, started_at: datetime, pid: int) -> int:
+    """A new `runs` row; runs left `running` by a crash are marked `interrupted`."""
+    try:
+        with db.atomic():
+            db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
+            runs = db.table("runs").insert(
+                {"started_at": iso_utc(started_at), "status": "running", "pid": pid}
+            )
+            return int(str(runs.last_pk))
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot start a run: {exc}") from exc
+
+
+def finish_run(
+    db: Database, run_id: int, report: RunReport, *, status: str, ended_at: datetime
+) -> None:
+    """Close a run with its counts, per source and in all, and its first errors."""
+    sources = report.by_source()
+    totals = {o: sum(getattr(r, o) for r in sources) for o in ("discovered", *OUTCOMES)}
+    errors = [r.message for r in report.failed if r.message][:MAX_RUN_ERRORS]
+    try:
+        with db.atomic():
+            db.table("runs").update(
+                run_id,
+                {
+                    "ended_at": iso_utc(ended_at),
+                    "status": status,
+                    **totals,
+                    "errors": json.dumps(errors, ensure_ascii=False),
+                },
+            )
+            db.table("run_sources").insert_all(
+                ({"run_id": run_id, **asdict(r)} for r in sources), replace=True
+            )
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot finish run {run_id}: {exc}") from exc
