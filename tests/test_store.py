@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver import queries, store
+from archiver import queries, schema, store
 from archiver.errors import StoreError
 from archiver.models import Article, FetchRecord, Page
 
@@ -49,7 +49,7 @@ def count(db_path: Path, table: str) -> int:
 
 def test_saving_twice_is_idempotent(tmp_path: Path) -> None:
     """The same article saved twice: one row, no revision, the check time moves."""
-    db = store.open_archive(tmp_path / "a.db")
+    db = schema.open_archive(tmp_path / "a.db")
     first = store.save_article(db, ARTICLE, page(when=0))
     second = store.save_article(db, ARTICLE, page(when=5))
     assert (first.outcome, second.outcome) == ("new", "unchanged")
@@ -64,7 +64,7 @@ def test_saving_twice_is_idempotent(tmp_path: Path) -> None:
 
 def test_changed_text_makes_a_revision(tmp_path: Path) -> None:
     """A new text keeps the old one in revisions, with the time span it was current."""
-    db = store.open_archive(tmp_path / "a.db")
+    db = schema.open_archive(tmp_path / "a.db")
     store.save_article(db, ARTICLE, page(when=0))
     edited = replace(ARTICLE, text=ARTICLE.text + "\n\nCorrection.")
     assert store.save_article(db, edited, page(html="<p>y</p>", when=9)).outcome == "changed"
@@ -78,7 +78,7 @@ def test_changed_text_makes_a_revision(tmp_path: Path) -> None:
 
 def test_key_is_the_same_site_canonical(tmp_path: Path) -> None:
     """Two URLs of one article (tracking parameters, canonical link) give one row."""
-    db = store.open_archive(tmp_path / "a.db")
+    db = schema.open_archive(tmp_path / "a.db")
     store.save_article(db, ARTICLE, page("https://blog.example/?p=123"))
     store.save_article(db, ARTICLE, page("https://www.blog.example/2024/03/titre/?fbclid=x"))
     assert count(tmp_path / "a.db", "articles") == 1
@@ -104,7 +104,7 @@ def test_article_key(canonical: str | None, key: str) -> None:
 
 def test_a_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An error in the middle of saving rolls the whole article back."""
-    db = store.open_archive(tmp_path / "a.db")
+    db = schema.open_archive(tmp_path / "a.db")
 
     def broken(*args: object, **kwargs: object) -> None:
         raise sqlite3.OperationalError("disk I/O error")
@@ -118,7 +118,7 @@ def test_a_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_raw_html_is_kept_compressed(tmp_path: Path) -> None:
     """The raw page is stored zlib-compressed and comes back byte for byte."""
-    db = store.open_archive(tmp_path / "a.db")
+    db = schema.open_archive(tmp_path / "a.db")
     html = "<html><body>" + "<p>Un paragraphe répété.</p>" * 500 + "</body></html>"
     saved = store.save_article(db, ARTICLE, page(html=html))
     row = queries.find_article(db, saved.url)
@@ -130,9 +130,9 @@ def test_raw_html_is_kept_compressed(tmp_path: Path) -> None:
 
 def test_schema_is_migrated_once(tmp_path: Path) -> None:
     """Opening twice applies the migrations once; WAL and the FTS triggers are on."""
-    store.open_archive(tmp_path / "a.db").close()
-    db = store.open_archive(tmp_path / "a.db")
-    assert [m.name for m in store.migrations.applied(db)] == [
+    schema.open_archive(tmp_path / "a.db").close()
+    db = schema.open_archive(tmp_path / "a.db")
+    assert [m.name for m in schema.migrations.applied(db)] == [
         "m001_initial",
         "m002_runs_and_validators",
         "m003_templates_and_reextraction",
@@ -144,7 +144,7 @@ def test_schema_is_migrated_once(tmp_path: Path) -> None:
 
 def test_search_finds_accents_either_way(tmp_path: Path) -> None:
     """FTS ignores diacritics: `deja` finds `déjà`."""
-    db = store.open_archive(tmp_path / "a.db")
+    db = schema.open_archive(tmp_path / "a.db")
     store.save_article(db, replace(ARTICLE, text="Il était déjà là."), page())
     assert [r["title"] for r in queries.search_articles(db, "deja")] == ["Titre"]
     assert [r["title"] for r in queries.search_articles(db, "déjà")] == ["Titre"]
@@ -152,9 +152,27 @@ def test_search_finds_accents_either_way(tmp_path: Path) -> None:
 
 def test_failures_are_logged(tmp_path: Path) -> None:
     """A failed attempt is a fetch-log row with its reason."""
-    db = store.open_archive(tmp_path / "a.db")
+    db = schema.open_archive(tmp_path / "a.db")
     record = FetchRecord(url="https://x.test/", fetched_at=datetime.now(UTC), status=404)
     store.record_failure(db, record, reason="http_404", message="https://x.test/: http_404")
     assert list(db.query("select outcome, reason, status from fetches")) == [
         {"outcome": "failed", "reason": "http_404", "status": 404}
+    ]
+
+
+def test_very_common_words_list_newest_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past RANKED_MATCHES matches, results come newest first instead of by bm25."""
+    db = schema.open_archive(tmp_path / "a.db")
+    for i, text in enumerate(["mot mot mot mot rare", "mot autre", "mot encore"]):
+        url = f"https://blog.example/{i}"
+        store.save_article(db, replace(ARTICLE, text=text, canonical_url=url), page(url))
+    ranked = [r["url"] for r in queries.search_articles(db, "mot")]
+    assert ranked[0] == "https://blog.example/0"  # bm25: the densest first
+    monkeypatch.setattr(queries, "RANKED_MATCHES", 2)
+    assert [r["url"] for r in queries.search_articles(db, "mot")] == [
+        "https://blog.example/2",
+        "https://blog.example/1",
+        "https://blog.example/0",
     ]
