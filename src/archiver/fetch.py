@@ -204,6 +204,8 @@ class Fetcher:
                 async with self._client.stream("GET", url, headers=headers) as response:
                     _note_response(seen, response)
                     if response.status_code == 304:
+                        # Read the (empty) body so the connection goes back to the pool.
+                        await _read_body(response, ROBOTS_MAX_BYTES, fail)
                         return None, FetchRecord(**seen, elapsed=self._clock() - started)
                     _check_response(response, cap, html_only, fail)
                     body = await _read_body(response, cap, fail)
