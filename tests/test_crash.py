@@ -175,3 +175,34 @@ def test_store_error_keeps_earlier_run_rows(tmp_path: Path) -> None:
     with pytest.raises(StoreError):
         store.save_article(db, broken, page(when=3))
     assert rows(tmp_path / "a.db", "select text from articles") == [(ARTICLE.text,)]
+
+
+def test_a_read_only_archive_is_a_clear_error(
+    server: FixtureServer, tmp_path: Path, config_file: Path
+) -> None:
+    """An archive file that cannot be written (immutable, so that even root cannot): reads
+    work, a write is one `error:` line with exit 3, and the file is left as it was."""
+    from click.testing import CliRunner
+
+    from archiver.cli import cli
+
+    db = tmp_path / "archive.db"
+    server.routes["/a0"] = Route(200, (PAGES / "seed-blog-fr.html").read_bytes(), HTML)
+    server.routes["/a1"] = Route(200, (PAGES / "news-cookie-en.html").read_bytes(), HTML)
+    runner = CliRunner()
+    assert (
+        runner.invoke(cli, ["fetch", server.url("/a0"), "--config", str(config_file)]).exit_code
+        == 0
+    )
+    before = db.read_bytes()
+    if subprocess.run(["chattr", "+i", str(db)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available on this file system")
+    try:
+        assert runner.invoke(cli, ["search", "symbiose", "--db", str(db)]).exit_code == 0
+        result = runner.invoke(cli, ["fetch", server.url("/a1"), "--config", str(config_file)])
+        assert result.exit_code == 3, result.stderr
+        assert result.stderr.startswith("error: ") and "readonly" in result.stderr
+        assert "Traceback" not in result.stderr
+    finally:
+        subprocess.run(["chattr", "-i", str(db)], check=True)
+    assert db.read_bytes() == before
