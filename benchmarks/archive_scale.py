@@ -22,7 +22,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from archiver import export, queries, store
+from archiver import export, queries, schema, store
 from archiver.models import Article, FetchRecord, Page
 
 PAGES = Path(__file__).parent.parent / "tests" / "fixtures" / "pages"
@@ -85,29 +85,30 @@ def main() -> None:
     paragraphs, pages = corpus()
     folder = Path(tempfile.mkdtemp())
     path = args.keep or folder / "archive.db"
-    db = store.open_archive(path)
-    items = [make(i, rng, paragraphs, pages) for i in range(args.articles)]
-
-    started = time.perf_counter()
-    for page, article in items:
+    db = schema.open_archive(path)
+    raw = text = 0
+    insert = 0.0
+    for i in range(args.articles):  # generated one at a time: memory stays flat
+        page, article = make(i, rng, paragraphs, pages)
+        raw, text = raw + len(page.raw), text + len(article.text.encode())
+        started = time.perf_counter()
         store.save_article(db, article, page, source="bench")
-    insert = time.perf_counter() - started
+        insert += time.perf_counter() - started
+    sample = [make(i, random.Random(i), paragraphs, pages) for i in range(min(2000, args.articles))]
     baseline = sqlite3.connect(folder / "baseline.db")
     baseline.execute("create table t (url text primary key, text text, html blob)")
     started = time.perf_counter()
-    for page, article in items:
+    for page, article in sample:  # the same kind of rows, a sample, extrapolated
         with baseline:
             baseline.execute("insert into t values (?, ?, ?)", [page.url, article.text, page.raw])
-    plain_insert = time.perf_counter() - started
+    plain_insert = (time.perf_counter() - started) / len(sample) * args.articles
     print(f"articles: {args.articles}")
     print(
         f"insert (save_article, one transaction each): {args.articles / insert:8.0f} /s  "
-        f"plain INSERT of the same rows: {args.articles / plain_insert:8.0f} /s  "
+        f"plain INSERT of such rows (a 2,000-row sample): {args.articles / plain_insert:8.0f} /s  "
         f"ratio {insert / plain_insert:.2f}x"
     )
 
-    raw = sum(len(p.raw) for p, _ in items)
-    text = sum(len(a.text.encode()) for _, a in items)
     (stored_html,) = db.execute("select sum(length(html_zlib)) from raw_pages").fetchone()
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     size = path.stat().st_size

@@ -153,7 +153,10 @@ def test_first_second_and_third_run(server: FixtureServer, tmp_path: Path) -> No
     assert [r.status for r in second_log if r.path.startswith(("/articles", "/watched"))] == [
         304
     ]  # only the watched page is asked again, conditionally
-    assert all(r.status == 304 for r in second_log if r.path != "/robots.txt")
+    assert all(
+        r.status == 304 for r in second_log if r.path not in ("/robots.txt", "/sitemap_index.xml")
+    )
+    assert [r.status for r in second_log if r.path.startswith("/sitemap")] == [200, 304]
     assert rows(db, "select count(*) from revisions") == [(0,)]
 
     server.routes["/watched/story"] = Route(200, (PAGES / "changed-v2.html").read_bytes(), HTML)
@@ -354,3 +357,29 @@ def test_sigterm_marks_the_run_interrupted(server: FixtureServer, tmp_path: Path
     assert code == 130, err
     assert "interrupted" in err
     assert rows(tmp_path / "archive.db", "select status from runs") == [("interrupted",)]
+
+
+def test_a_changed_child_sitemap_is_read_under_an_unchanged_index(
+    server: FixtureServer, tmp_path: Path
+) -> None:
+    """The index is the same, one of its child sitemaps lists a new article: found."""
+    build_site(server)
+    config = write_config(tmp_path, server)
+    run(config)
+    today = datetime.now(UTC).date().isoformat()
+    child = "".join(
+        f"<url><loc>{server.url(p)}</loc><lastmod>{today}</lastmod></url>"
+        for p in ("/articles/news.html", "/articles/de.html", "/articles/extra.html")
+    )
+    server.routes["/sitemap-news.xml.gz"] = Route(
+        200,
+        gzip.compress(
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{child}</urlset>'.encode()
+        ),
+        {"Content-Type": "application/gzip"},
+    )
+    server.routes["/articles/extra.html"] = Route(
+        200, (PAGES / "blog-comments-en.html").read_bytes(), HTML
+    )
+    _, counts = run(config)
+    assert counts["sitemap"]["new"] == 1

@@ -197,9 +197,11 @@ def _due_known(run: _Run, source: SourceSettings) -> list[Candidate]:
     ]
 
 
-async def _document(run: _Run, source: SourceSettings, url: str, kind: str) -> Page | None:
+async def _document(
+    run: _Run, source: SourceSettings, url: str, kind: str, *, conditional: bool = True
+) -> Page | None:
     """A feed, sitemap or listing page, conditionally; None when unchanged since last run."""
-    known = state.known_url(run.db, url)
+    known = state.known_url(run.db, url) if conditional else None
     result = await run.fetcher.fetch_document(
         url,
         etag=known.etag if known else None,
@@ -221,7 +223,9 @@ async def _sitemap_pages(run: _Run, source: SourceSettings) -> list[Candidate]:
         if url in seen:
             continue
         seen.add(url)
-        page = await _document(run, source, url, "sitemap")
+        # The top sitemap is always read in full: an unchanged index can list child
+        # sitemaps that changed, and only its body says which they are.
+        page = await _document(run, source, url, "sitemap", conditional=url != source.urls[0])
         if page is None:
             continue
         sitemap = parse_sitemap(page.raw, page.final_url, source.name)
