@@ -383,3 +383,28 @@ def test_a_changed_child_sitemap_is_read_under_an_unchanged_index(
     )
     _, counts = run(config)
     assert counts["sitemap"]["new"] == 1
+
+
+def test_a_broken_child_sitemap_does_not_hide_the_others(
+    server: FixtureServer, tmp_path: Path
+) -> None:
+    """One child sitemap is a 404 and another is garbage: both are reported, the pages of
+    the good one are archived."""
+    build_site(server)
+    index = (
+        f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{server.url('/gone.xml')}</loc></sitemap>"
+        f"<sitemap><loc>{server.url('/garbage.xml.gz')}</loc></sitemap>"
+        f"<sitemap><loc>{server.url('/sitemap-news.xml.gz')}</loc></sitemap>"
+        f"</sitemapindex>"
+    ).encode()
+    server.routes["/sitemap_index.xml"] = Route(200, index, {"Content-Type": "application/xml"})
+    server.routes["/garbage.xml.gz"] = Route(200, b"\x1f\x8b not gzip", {})
+    result, counts = run(write_config(tmp_path, server))
+    assert result.exit_code == 1
+    assert counts["sitemap"]["new"] == 2 and counts["sitemap"]["failed"] == 2
+    assert rows(
+        tmp_path / "archive.db",
+        "select reason from fetches where source = 'sitemap' "
+        "and outcome = 'failed' order by reason",
+    ) == [("bad_document",), ("http_404",)]

@@ -2,7 +2,8 @@
 
 The one place that catches per-item errors, so that one bad page or feed never stops a run
 nor damages what is stored. Downloads run concurrently within the fetcher's politeness
-limits; extraction runs in a worker thread; every write is its own transaction.
+limits; extraction runs in worker processes meanwhile; writes are batched, each article
+all-or-nothing.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class _Run:
     now: Clock = _utcnow
     results: list[ItemResult] = field(default_factory=list)
     discovered: dict[str, int] = field(default_factory=dict)
+    source_errors: list[ItemResult] = field(default_factory=list)
     # Validators of feeds, sitemaps and listing pages, saved only once their entries are
     # handled: a run killed mid-way must not make the next one get a 304 and miss them.
     documents: dict[str, list[tuple[str, str, FetchRecord]]] = field(default_factory=dict)
@@ -81,8 +83,6 @@ class _Run:
             extra = 2 * max(self.config.extract.workers, 1)
             self.inflight = asyncio.Semaphore(self.config.fetch.concurrency + extra)
         return self.inflight
-
-    source_errors: list[ItemResult] = field(default_factory=list)
 
     def report(self) -> RunReport:
         return RunReport(
@@ -223,12 +223,19 @@ async def _sitemap_pages(run: _Run, source: SourceSettings) -> list[Candidate]:
         if url in seen:
             continue
         seen.add(url)
-        # The top sitemap is always read in full: an unchanged index can list child
-        # sitemaps that changed, and only its body says which they are.
-        page = await _document(run, source, url, "sitemap", conditional=url != source.urls[0])
-        if page is None:
+        top = url == source.urls[0]
+        try:
+            # The top sitemap is always read in full: an unchanged index can list child
+            # sitemaps that changed, and only its body says which they are.
+            page = await _document(run, source, url, "sitemap", conditional=not top)
+            if page is None:
+                continue
+            sitemap = parse_sitemap(page.raw, page.final_url, source.name)
+        except (FetchError, DiscoveryError) as exc:
+            if top:
+                raise
+            _source_failed(run, source, exc, url)  # one broken child: the others still count
             continue
-        sitemap = parse_sitemap(page.raw, page.final_url, source.name)
         pages.extend(sitemap.pages)
         for child, lastmod in sitemap.sitemaps:
             when = parse_datetime(lastmod)
@@ -299,8 +306,10 @@ def _save_document_validators(run: _Run, source: SourceSettings) -> None:
             state.save_validators(run.db, url, kind, record)
 
 
-def _source_failed(run: _Run, source: SourceSettings, exc: ArchiverError | ValueError) -> None:
-    url = getattr(exc, "url", source.urls[0])
+def _source_failed(
+    run: _Run, source: SourceSettings, exc: ArchiverError | ValueError, url: str | None = None
+) -> None:
+    url = getattr(exc, "url", url or source.urls[0])
     reason = getattr(exc, "reason", "bad_document")
     message = f"{source.name}: {exc}" if isinstance(exc, FetchError) else f"{url}: {exc}"
     record = getattr(exc, "record", None) or FetchRecord(
