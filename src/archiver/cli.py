@@ -35,6 +35,21 @@ from archiver.runlock import run_lock
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ARCHIVE, EXIT_LOCKED = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130
+SHOWN_FIELDS = (
+    "url",
+    "author",
+    "published",
+    "sitename",
+    "language",
+    "description",
+    "canonical_url",
+    "image",
+    "first_seen",
+    "last_checked",
+    "last_changed",
+    "word_count",
+    "revisions",
+)
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 config_option = click.option(
@@ -406,19 +421,7 @@ def show(url: str, config_path: Path | None, db_path: Path | None, as_json: bool
         _print_json({k: v for k, v in row.items() if k != "raw_sha256"})
         return
     click.echo(row["title"] or "(no title)")
-    for key in (
-        "url",
-        "author",
-        "published",
-        "sitename",
-        "language",
-        "canonical_url",
-        "first_seen",
-        "last_checked",
-        "last_changed",
-        "word_count",
-        "revisions",
-    ):
+    for key in SHOWN_FIELDS:
         click.echo(f"{key}: {row[key] if row[key] is not None else ''}")
     click.echo(f"tags: {', '.join(row['tags'])}")
     click.echo("")
