@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from selectolax.lexbor import LexborHTMLParser
 
 from archiver.clean import clean_tree, is_furniture_name
 from archiver.errors import ExtractError, NotAnArticle
-from archiver.extract import extract_article, paragraph_fingerprint
+from archiver.extract import _walk, extract_article, paragraph_fingerprint
 from archiver.models import SiteRule, count_words
 from tests.conftest import PAGES
 
@@ -144,6 +145,10 @@ def test_min_words_is_the_gate() -> None:
         ("headline", False),
         ("shadow", False),
         ("article-body", False),
+        ("image_hit no_caption", False),
+        ("without-sidebar", False),
+        ("noComments", False),
+        ("caption no-border", True),
     ],
 )
 def test_furniture_names(names: str, furniture: bool) -> None:
@@ -183,6 +188,31 @@ def test_fixture_pages_are_ours() -> None:
     """Every fixture page has its expected result beside it."""
     for page in PAGES.glob("*.html"):
         assert Path(str(page).removesuffix(".html") + ".expected.json").exists(), page.name
+
+
+def test_negated_class_names_do_not_hide_the_lead() -> None:
+    """A paragraph in a block named `no-caption` is body text (trafilatura alone drops it);
+    a real caption on the seed page still goes."""
+    article = extract_article((PAGES / "weekly-review-de.html").read_bytes())
+    assert article.text.startswith("Der Stadtrat hat in dieser Woche")
+
+
+def test_list_item_keeps_its_text_before_a_nested_list() -> None:
+    """trafilatura's XML for `<li>Text <a>link</a>: <ul>…</ul></li>` keeps the item's own text."""
+    root = etree.fromstring(
+        "<body><list><item>Three experiments are <ref>running</ref>:<list>"
+        "<item>the first</item><item>the second</item></list> and more</item></list>"
+        "<p>After <hi>the</hi> list.</p></body>"
+    )
+    blocks = list(_walk(root))
+    assert [b.text for b in blocks] == [
+        "Three experiments are running:",
+        "the first",
+        "the second",
+        "and more",
+        "After the list.",
+    ]
+    assert blocks[0].link_chars == len("running")
 
 
 def test_second_opinion_keeps_inline_formulas() -> None:

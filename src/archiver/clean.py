@@ -79,6 +79,8 @@ TAXONOMY_PREFIXES = (
     "taxonomy-",
     "field-",
 )
+# A name that says an element lacks something (`no_caption`, `without-sidebar`) is not that thing.
+NEGATIONS = frozenset({"no", "not", "non", "without"})
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 INLINE_TAGS = frozenset(
     {"a", "span", "em", "strong", "b", "i", "u", "abbr", "cite", "mark", "small", "sub", "sup"}
@@ -102,6 +104,8 @@ def is_furniture_name(value: str, words: frozenset[str] = FURNITURE_WORDS) -> bo
         if words is FURNITURE_WORDS and any(phrase in lowered for phrase in FURNITURE_PHRASES):
             return True
         parts = [p for p in _SPLIT.split(lowered) if p]
+        if _is_negated(parts):
+            continue
         if any(p in words for p in parts) or "".join(parts) in words:
             return True
     return False
@@ -113,11 +117,30 @@ def clean_tree(tree: LexborHTMLParser, *, thorough: bool = True) -> int:
     With `thorough=False` only what is surely furniture goes (dialogs, consent and cookie
     boxes, never-text elements): the cautious pass for a second opinion."""
     tree.strip_tags(NEVER_TEXT)
+    _drop_negated_names(tree)
     marked = find_furniture(tree, thorough=thorough)
     # Decompose only after the walk: a removed node's descendants must not be touched again.
     for node in marked:
         node.decompose()
     return len(marked)
+
+
+def _is_negated(parts: list[str]) -> bool:
+    return bool(parts) and parts[0] in NEGATIONS
+
+
+def _drop_negated_names(tree: LexborHTMLParser) -> None:
+    """Remove class and id names such as `no-caption` from the tree: trafilatura drops any
+    element whose class merely contains "caption" or "comment", and this one has neither."""
+    for node in tree.css("[class], [id]"):
+        for attr in ("class", "id"):
+            value = node.attributes.get(attr)
+            if not value:
+                continue
+            names = value.split()
+            kept = [n for n in names if not _is_negated(_SPLIT.split(_CAMEL.sub("-", n).lower()))]
+            if len(kept) < len(names):
+                node.attrs[attr] = " ".join(kept)
 
 
 def find_furniture(tree: LexborHTMLParser, *, thorough: bool = True) -> list[LexborNode]:

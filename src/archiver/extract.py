@@ -55,6 +55,8 @@ _VOID = frozenset(
 HEAD_BLOCKS = 3  # how far from the top kickers, headlines and bylines are looked for
 BYLINE_MAX_WORDS = 20
 _BLOCK_TAGS = frozenset({"p", "head", "item", "row", "quote", "code"})
+# trafilatura's inline elements: highlighting, links, line breaks, deletions, images.
+_INLINE_TAGS = frozenset({"hi", "ref", "lb", "del", "graphic", "span"})
 # The second opinion wins when it holds nearly all of the first one's text and adds to it.
 SECOND_OPINION_CONTAINS = 0.95
 SECOND_OPINION_GAIN = 1.03
@@ -268,19 +270,40 @@ def _is_dateline(block: _Block) -> bool:
 
 
 def _walk(element: Any) -> Iterator[_Block]:
+    """Blocks of trafilatura's XML: leaf blocks whole; in a block that also holds blocks (a
+    list item with a nested list, a quote with paragraphs), the loose text between them is a
+    block of its own, so "We are running three experiments:" is not lost before its list."""
+    pending: list[str] = [element.text or ""]
+    links = 0
     for child in element:
-        if not isinstance(child.tag, str):
-            continue
-        if child.tag in _BLOCK_TAGS and not any(
-            isinstance(c.tag, str) and c.tag in ("p", "list", "item", "row", "quote") for c in child
-        ):
-            yield _block(child)
-        elif child.tag == "row":
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag in _INLINE_TAGS:
+            text = child.xpath("string()")
+            pending.append(text)
+            links += len(_collapse(text)) if tag == "ref" else 0
+        elif tag == "row":
+            yield from _flush(pending, links)
+            links = 0
             yield _Block(" | ".join(_collapse(c.xpath("string()")) for c in child), 0)
-        else:
+        elif tag in _BLOCK_TAGS and not any(
+            isinstance(c.tag, str) and c.tag not in _INLINE_TAGS for c in child
+        ):
+            yield from _flush(pending, links)
+            links = 0
+            yield _block(child)
+        elif tag:
+            yield from _flush(pending, links)
+            links = 0
             yield from _walk(child)
-        if child.tail and child.tail.strip() and element.tag in ("body", "div", "section"):
-            yield _Block(_collapse(child.tail), 0)
+        pending.append(child.tail or "")
+    yield from _flush(pending, links)
+
+
+def _flush(pending: list[str], link_chars: int) -> Iterator[_Block]:
+    text = _collapse("".join(pending))  # the pieces are adjacent in the document
+    pending.clear()
+    if text:
+        yield _Block(text, min(link_chars, len(text)))
 
 
 def _block(element: Any) -> _Block:
