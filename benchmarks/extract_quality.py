@@ -40,6 +40,7 @@ from metric import (
     page_scores,
     visible_text,
 )
+from selectolax.lexbor import LexborHTMLParser
 
 TRAFILATURA = "trafilatura"
 ARCHIVER = "archiver"
@@ -104,15 +105,28 @@ class Column:
 # --------------------------------------------------------------------------- dataset
 
 
-def load_page(folder: Path) -> Page:
+CAPTIONS = "figcaption, [class*=caption], [class*=Caption]"
+
+
+def without_captions(html: str) -> str:
+    """The truth as the project defines body text: photo captions are not part of it."""
+    tree = LexborHTMLParser(html)
+    for node in tree.css(CAPTIONS):
+        node.decompose()
+    return tree.html or ""
+
+
+def load_page(folder: Path, *, captions: bool = True) -> Page:
     """Read one page folder (bytes from disk, decoded as UTF-8 with replacement)."""
     html = (folder / "source.html").read_bytes().decode("utf-8", errors="replace")
     truth_html = (folder / "expected.html").read_bytes().decode("utf-8", errors="replace")
+    if not captions:
+        truth_html = without_captions(truth_html)
     expected = json.loads((folder / "expected-metadata.json").read_text(encoding="utf-8"))
     return Page(name=folder.name, html=html, truth=visible_text(truth_html), expected=expected)
 
 
-def load_pages(dataset: Path, only: Sequence[str] | None) -> list[Page]:
+def load_pages(dataset: Path, only: Sequence[str] | None, *, captions: bool = True) -> list[Page]:
     """Load every page folder of the dataset (or just those named in ``only``), sorted."""
     folders = sorted(p for p in dataset.iterdir() if (p / "source.html").is_file())
     if only:
@@ -122,7 +136,7 @@ def load_pages(dataset: Path, only: Sequence[str] | None) -> list[Page]:
             message = f"no such page in {dataset}: {', '.join(sorted(missing))}"
             raise SystemExit(message)
         folders = [f for f in folders if f.name in names]
-    return [load_page(folder) for folder in folders]
+    return [load_page(folder, captions=captions) for folder in folders]
 
 
 # --------------------------------------------------------------------------- extractors
@@ -173,8 +187,9 @@ def _is_refusal(exc: BaseException, base: type[BaseException] | None) -> bool:
     return "NotAnArticle" in names or (base is not None and isinstance(exc, base))
 
 
-def load_archiver() -> Extractor | None:
-    """Build the archiver extractor, or print a note and return None if it is unavailable."""
+def load_archiver(min_words: int | None = None) -> Extractor | None:
+    """Build the archiver extractor, or print a note and return None if it is unavailable.
+    `min_words` overrides the archive's default article gate (None keeps it)."""
     _prefer_repo_src()
     try:
         module = importlib.import_module("archiver.extract")
@@ -187,7 +202,8 @@ def load_archiver() -> Extractor | None:
     def run(html: str) -> Output:
         """Run ``extract_article`` and map its Article onto an Output."""
         try:
-            article = extract_article(html, url=None)
+            options = {} if min_words is None else {"min_words": min_words}
+            article = extract_article(html, url=None, **options)
         except Exception as exc:  # a benchmark records any failure and goes on
             if _is_refusal(exc, base):
                 return Output(text="", metadata=Metadata(), declined=True)
@@ -417,6 +433,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--worst", type=int, metavar="N", help="list the N lowest-F1 pages")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--min-words",
+        type=int,
+        metavar="N",
+        help="archiver's article gate (default: the archive's, 30); 0 scores what the "
+        "extractor finds on pages the archive refuses as too short",
+    )
+    parser.add_argument(
+        "--captions-out-of-truth",
+        action="store_true",
+        help="score against the truth without its photo captions (figcaption and *caption* "
+        "classes), the project's definition of body text",
+    )
     return parser.parse_args(argv)
 
 
@@ -426,12 +455,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.dataset.is_dir():
         print(f"error: {args.dataset} is not a directory", file=sys.stderr)
         return 2
-    pages = load_pages(args.dataset, args.only)
+    pages = load_pages(args.dataset, args.only, captions=not args.captions_out_of_truth)
     if not pages:
         print(f"error: no page folder in {args.dataset}", file=sys.stderr)
         return 2
     extractors = [Extractor(TRAFILATURA, run_trafilatura)]
-    archiver = load_archiver()
+    archiver = load_archiver(args.min_words)
     if archiver is not None:
         extractors.append(archiver)
     columns = run_all(pages, extractors)
@@ -439,6 +468,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(render_json(columns, args.worst))
         return 0
     lines = render_table(columns)
+    if args.captions_out_of_truth:
+        lines.append("truth: photo captions removed (--captions-out-of-truth)")
+    if args.min_words is not None:
+        lines.append(f"archiver: article gate min_words={args.min_words} (the archive's: 30)")
     if args.worst:
         lines += render_worst(columns, args.worst)
     print("\n".join(lines))

@@ -125,6 +125,11 @@ def clean_tree(tree: LexborHTMLParser, *, thorough: bool = True) -> int:
     return len(marked)
 
 
+_NEGATED_CANDIDATES = ", ".join(
+    f"[{attr}*='{word}' i]" for attr in ("class", "id") for word in sorted(NEGATIONS)
+)
+
+
 def _is_negated(parts: list[str]) -> bool:
     return bool(parts) and parts[0] in NEGATIONS
 
@@ -132,7 +137,7 @@ def _is_negated(parts: list[str]) -> bool:
 def _drop_negated_names(tree: LexborHTMLParser) -> None:
     """Remove class and id names such as `no-caption` from the tree: trafilatura drops any
     element whose class merely contains "caption" or "comment", and this one has neither."""
-    for node in tree.css("[class], [id]"):
+    for node in tree.css(_NEGATED_CANDIDATES):
         for attr in ("class", "id"):
             value = node.attributes.get(attr)
             if not value:
