@@ -408,3 +408,49 @@ def test_a_broken_child_sitemap_does_not_hide_the_others(
         "select reason from fetches where source = 'sitemap' "
         "and outcome = 'failed' order by reason",
     ) == [("bad_document",), ("http_404",)]
+
+
+def test_a_refused_page_is_rechecked_when_due_and_kept_once_it_grows(
+    server: FixtureServer, tmp_path: Path
+) -> None:
+    """A stub refused as too short is reported once, re-checked (conditionally) on the
+    article schedule without a new error line, and archived when it becomes an article."""
+    stub = (PAGES / "too-short.html").read_bytes()
+    server.routes["/robots.txt"] = Route(404, b"", {})
+    server.routes["/feed.rss"] = Route(
+        200, rss(server, ["/live/story.html"]), {"Content-Type": "application/rss+xml"}
+    )
+    server.routes["/live/story.html"] = Route(200, stub, HTML)
+    config_path = tmp_path / "config.toml"
+    config_path.write_text(
+        '[archive]\npath = "archive.db"\n[fetch]\nper_host_delay = 0\n'
+        "allow_private_addresses = true\n[extract]\nworkers = 0\n"
+        f'[[sources]]\nname = "live"\nfeed = "{server.url("/feed.rss")}"\n',
+        encoding="utf-8",
+    )
+    config = load_config(config_path, required=True)
+    db = schema.open_archive(tmp_path / "archive.db")
+    start = datetime.now(UTC)
+
+    def check(hours: float) -> list[tuple[str, str | None, str | None]]:
+        report = run_sources(config, db, now=lambda: start + timedelta(hours=hours))
+        return [(r.outcome, r.reason, r.message and "message") for r in report.results]
+
+    assert check(0) == [("failed", "too_short", "message")]
+    assert check(1) == []  # the feed is unchanged and the page not due: no request
+    assert server.count("/live/story.html") == 1
+    assert check(4) == [("skipped", "not_article", None)]  # due: asked, answered 304
+    assert [r.status for r in server.log if r.path == "/live/story.html"] == [200, 304]
+    server.routes["/live/story.html"] = Route(200, stub.replace(b"</p>", b" Encore.</p>"), HTML)
+    assert check(8) == [("skipped", "not_article", None)]  # changed, still a stub: no error
+    server.routes["/live/story.html"] = Route(200, (PAGES / "seed-blog-fr.html").read_bytes(), HTML)
+    assert check(12) == [("new", None, None)]
+    assert rows(
+        tmp_path / "archive.db",
+        "SELECT outcome, reason FROM fetches WHERE url LIKE '%/live/story.html' ORDER BY id",
+    ) == [
+        ("failed", "too_short"),
+        ("unchanged", None),
+        ("skipped", "too_short"),
+        ("new", None),
+    ]

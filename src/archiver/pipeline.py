@@ -30,7 +30,7 @@ from archiver.discover import (
     source_candidates,
     unique_candidates,
 )
-from archiver.errors import ArchiverError, ExtractError, FetchError
+from archiver.errors import ArchiverError, ExtractError, FetchError, NotAnArticle
 from archiver.extract import extract_article
 from archiver.fetch import Fetcher
 from archiver.models import (
@@ -186,13 +186,17 @@ async def _discover(run: _Run, source: SourceSettings) -> tuple[SourceSettings, 
 
 
 def _due_known(run: _Run, source: SourceSettings) -> list[Candidate]:
-    """Articles of the source due for a re-check, whether or not it lists them today."""
+    """Articles of the source due for a re-check, and pages it refused (a stub may grow),
+    whether or not the source lists them today."""
     if source.kind == "urls" or not run.config.recheck.steps:
         return []
     oldest = run.now() - timedelta(seconds=max(age for age, _ in run.config.recheck.steps))
     return [
         Candidate(known.url, source.name)
-        for known in state.recent_articles(run.db, source.name, oldest)
+        for known in [
+            *state.recent_articles(run.db, source.name, oldest),
+            *state.recent_refusals(run.db, source.name, oldest),
+        ]
         if _due(run, Candidate(known.url, source.name), known)
     ]
 
@@ -256,8 +260,8 @@ def _plan(run: _Run, source: SourceSettings, candidates: list[Candidate]) -> lis
         elif known is None or (known.article_url is None and known.kind != "not_article"):
             new += 1
             reason = "cap" if new > source.max_new else None
-        elif known.article_url is None:
-            reason = "not_article"
+        elif known.article_url is None and not _due(run, candidate, known):
+            reason = "not_article"  # refused before; re-checked when due (a stub may grow)
         elif not _due(run, candidate, known):
             reason = "not_due"
         if reason is None:
@@ -331,12 +335,13 @@ async def _archive_one(run: _Run, candidate: Candidate, *, conditional: bool) ->
 
 async def _archive(run: _Run, candidate: Candidate, *, conditional: bool) -> None:
     known = state.known_url(run.db, candidate.url) if conditional else None
-    has_article = known is not None and known.article_url is not None
+    refused = known is not None and known.article_url is None and known.kind == "not_article"
+    validators = known is not None and (known.article_url is not None or refused)
     try:
         page = await run.fetcher.fetch_page(
             candidate.url,
-            etag=known.etag if known and has_article else None,
-            last_modified=known.last_modified if known and has_article else None,
+            etag=known.etag if known and validators else None,
+            last_modified=known.last_modified if known and validators else None,
         )
     except FetchError as exc:
         outcome = "skipped" if exc.reason == "robots" else "failed"
@@ -360,12 +365,19 @@ async def _archive(run: _Run, candidate: Candidate, *, conditional: bool) -> Non
         key = store.mark_not_modified(
             run.db, candidate.url, page.record, source=candidate.source, run_id=run.run_id
         )
-        run.emit(ItemResult(candidate.url, "unchanged", candidate.source, key))
+        if refused:
+            run.emit(ItemResult(candidate.url, "skipped", candidate.source, reason="not_article"))
+        else:
+            run.emit(ItemResult(candidate.url, "unchanged", candidate.source, key))
         return
-    run.emit(await _extract_and_store(run, candidate, page))
+    run.emit(await _extract_and_store(run, candidate, page, refused=refused))
 
 
-async def _extract_and_store(run: _Run, candidate: Candidate, page: Page) -> ItemResult:
+async def _extract_and_store(
+    run: _Run, candidate: Candidate, page: Page, *, refused: bool = False
+) -> ItemResult:
+    """Extract and store one page. A page refused before and refused again (`refused`) is
+    logged as skipped, without an error line: it was reported when it was first seen."""
     try:
         # Extraction is CPU work, done in worker processes while downloads go on.
         article = await run.pool.extract(
@@ -377,6 +389,7 @@ async def _extract_and_store(run: _Run, candidate: Candidate, page: Page) -> Ite
         )
     except ExtractError as exc:
         message = f"{candidate.url}: {exc}"
+        again = refused and isinstance(exc, NotAnArticle)
         store.record_failure(
             run.db,
             page.record,
@@ -384,8 +397,11 @@ async def _extract_and_store(run: _Run, candidate: Candidate, page: Page) -> Ite
             message=message,
             source=candidate.source,
             run_id=run.run_id,
+            outcome="skipped" if again else "failed",
         )
         state.save_validators(run.db, candidate.url, "not_article", page.record)
+        if again:
+            return ItemResult(candidate.url, "skipped", candidate.source, reason="not_article")
         return ItemResult(
             candidate.url, "failed", candidate.source, reason=exc.reason, message=message
         )

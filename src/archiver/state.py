@@ -61,8 +61,12 @@ def forget_validators(db: Database, url: str) -> None:
 def known_url(db: Database, url: str) -> KnownUrl | None:
     """What the archive knows of `url` (indexed look-ups only), or None."""
     key = normalize_url(url)
+    # A page without an article (refused by the extractor) is dated by its first download
+    # and its last one, so that it is re-checked on the same schedule as an article.
     row = db.execute(
-        "SELECT s.url, a.url, a.first_seen, a.published, a.last_checked, s.etag, "
+        "SELECT s.url, a.url, "
+        "coalesce(a.first_seen, (SELECT min(f.fetched_at) FROM fetches f WHERE f.url = q.url)), "
+        "a.published, coalesce(a.last_checked, s.last_fetched), s.etag, "
         "s.last_modified, s.kind FROM (SELECT ? AS url) q "
         "LEFT JOIN url_state s ON s.url = q.url "
         "LEFT JOIN article_urls u ON u.url = q.url "
@@ -81,6 +85,24 @@ def recent_articles(db: Database, source: str, since: datetime) -> list[KnownUrl
         "s.last_modified, s.kind FROM articles a LEFT JOIN url_state s ON s.url = a.fetched_url "
         "WHERE a.source = ? AND a.first_seen >= ?",
         [source, iso_utc(since)],
+    ).fetchall()
+    return [KnownUrl(*row) for row in found]
+
+
+REFUSALS = ("empty", "too_short", "navigation")  # NotAnArticle reasons: a later visit may differ
+
+
+def recent_refusals(db: Database, source: str, since: datetime) -> list[KnownUrl]:
+    """Pages of `source` the extractor refused, first fetched since `since`: a stub or a
+    page shown before its text was ready is re-checked like an article."""
+    found = db.execute(
+        "SELECT s.url, NULL, first.at, NULL, s.last_fetched, s.etag, s.last_modified, s.kind "
+        "FROM (SELECT DISTINCT url FROM fetches WHERE fetched_at >= ? AND source = ? "
+        f"AND reason IN ({', '.join('?' * len(REFUSALS))})) f "
+        "JOIN url_state s ON s.url = f.url AND s.kind = 'not_article' "
+        "JOIN (SELECT url, min(fetched_at) AS at FROM fetches GROUP BY url) first "
+        "ON first.url = f.url WHERE first.at >= ?",
+        [iso_utc(since), source, *REFUSALS, iso_utc(since)],
     ).fetchall()
     return [KnownUrl(*row) for row in found]
 
