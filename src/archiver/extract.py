@@ -59,7 +59,7 @@ _BLOCK_TAGS = frozenset({"p", "head", "item", "row", "quote", "code"})
 _INLINE_TAGS = frozenset({"hi", "ref", "lb", "del", "graphic", "span"})
 # The second opinion wins when it holds nearly all of the first one's text and adds to it.
 SECOND_OPINION_CONTAINS = 0.95
-SECOND_OPINION_GAIN = 1.03
+SECOND_OPINION_GAIN = 0.03  # words it adds, as a share of the first one's
 _HTML_LEAVES = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "dt", "dd", "tr"})
 _HTML_CONTAINERS = frozenset({"p", "ul", "ol", "dl", "table", "blockquote", "div", "section"})
 _HTML_BREAKS = frozenset(
@@ -232,17 +232,16 @@ def _loose(pending: list[str]) -> Iterator[_Block]:
 
 
 def _is_better(second: list[_Block], first: list[_Block]) -> bool:
-    """Whether the second opinion holds nearly all the first one's text, and more of it."""
-    words = _word_count(first)
-    if _word_count(second) < max(words * SECOND_OPINION_GAIN, 1):
-        return False
-    if _link_share(second) > MAX_LINK_SHARE:
+    """Whether the second opinion holds nearly all the first one's text, and adds to it."""
+    if not second or _link_share(second) > MAX_LINK_SHARE:
         return False
     ours, theirs = _shingles(first), _shingles(second)
-    if not ours:
+    words = sum(ours.values())
+    if not words:
         return True
     shared = sum((ours & theirs).values())
-    return shared >= SECOND_OPINION_CONTAINS * sum(ours.values())
+    added = sum(theirs.values()) - shared
+    return shared >= SECOND_OPINION_CONTAINS * words and added >= SECOND_OPINION_GAIN * words
 
 
 def _shingles(blocks: list[_Block]) -> Counter[str]:
