@@ -149,6 +149,9 @@ def test_min_words_is_the_gate() -> None:
         ("without-sidebar", False),
         ("noComments", False),
         ("caption no-border", True),
+        ("screen-reader-text skip-link", True),
+        ("visually-hidden", True),
+        ("sr-only", True),
     ],
 )
 def test_furniture_names(names: str, furniture: bool) -> None:
@@ -195,6 +198,16 @@ def test_negated_class_names_do_not_hide_the_lead() -> None:
     a real caption on the seed page still goes."""
     article = extract_article((PAGES / "weekly-review-de.html").read_bytes())
     assert article.text.startswith("Der Stadtrat hat in dieser Woche")
+
+
+def test_media_figure_text_and_repeated_lines_are_not_body_text() -> None:
+    """A credit in a picture's figure and a slide title said four times go; a pull quote in
+    a figure and a sentence said twice stay."""
+    text = extract_article((PAGES / "gallery-story-en.html").read_bytes()).text
+    assert "Lena Marsh" not in text
+    assert "Storm floods the harbour\n" not in text
+    assert "like a river." in text
+    assert text.count("Stay indoors if you can.") == 3
 
 
 def test_list_item_keeps_its_text_before_a_nested_list() -> None:

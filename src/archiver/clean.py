@@ -61,7 +61,19 @@ FURNITURE_PHRASES = (
     "a-lire",
     "mehr-zum",
     "lesen-sie",
+    # Text only screen readers get: "Skip to content", "Share on Facebook", "Image caption".
+    "sr-only",
+    "screen-reader",
+    "screenreader",
+    "visually-hidden",
+    "visuallyhidden",
+    "off-screen",
+    "offscreen",
+    "element-invisible",
 )
+# A figure holding a picture or a video and no text block: its text is a caption or a credit.
+MEDIA = "img, picture, video, audio"
+FIGURE_TEXT_BLOCKS = "p, blockquote, table, pre, ul, ol, dl"
 # WordPress and Drupal put taxonomy terms into classes: `tag-social-media` is not a share bar.
 TAXONOMY_PREFIXES = (
     "tag-",
@@ -157,7 +169,7 @@ def find_furniture(tree: LexborHTMLParser, *, thorough: bool = True) -> list[Lex
     keep = _holders_of_article(body)
     marked: list[LexborNode] = []
     marked_ids: set[int] = set()
-    for node in body.css(f"{STRUCTURAL}, [class], [id], [style]"):
+    for node in body.css(f"{STRUCTURAL}, figure, [class], [id], [style]"):
         if node.tag in ("body", "main", "article") or node.mem_id in keep:
             continue
         if node.mem_id in marked_ids or _inside(node, marked_ids) or _in_running_text(node):
@@ -219,6 +231,8 @@ def _is_furniture(node: LexborNode) -> bool:
     attrs = node.attributes
     if node.tag in ("label", "nav", "aside", "form", "footer"):
         return True
+    if node.tag == "figure" and _is_media_figure(node):
+        return True
     if attrs.get("aria-modal") == "true":
         return True
     if attrs.get("role") in (
@@ -231,6 +245,10 @@ def _is_furniture(node: LexborNode) -> bool:
     ):
         return True
     return is_furniture_name(f"{attrs.get('class') or ''} {attrs.get('id') or ''}")
+
+
+def _is_media_figure(node: LexborNode) -> bool:
+    return node.css_first(MEDIA) is not None and node.css_first(FIGURE_TEXT_BLOCKS) is None
 
 
 def _is_sure_furniture(node: LexborNode) -> bool:

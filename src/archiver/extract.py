@@ -72,6 +72,8 @@ _DATELINE = re.compile(
     re.IGNORECASE,
 )
 _TOKEN = re.compile(r"\w+")
+REPEATED_TIMES = 3
+REPEATED_MAX_WORDS = 12
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,11 @@ def _body_blocks(found: Any, meta: PageMetadata) -> list[_Block]:
                 break
     head = [b for b in blocks[:HEAD_BLOCKS] if not (_is_byline(b, meta.author) or _is_dateline(b))]
     blocks = head + blocks[HEAD_BLOCKS:]
-    return [b for b in blocks if not _is_furniture_block(b)]
+    # A short line said three times or more is a slideshow's or a template's, not the story's.
+    said = Counter(b.text for b in blocks if count_words(b.text) <= REPEATED_MAX_WORDS)
+    return [
+        b for b in blocks if not _is_furniture_block(b) and said.get(b.text, 0) < REPEATED_TIMES
+    ]
 
 
 def _readability(html: str) -> list[_Block]:
