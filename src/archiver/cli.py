@@ -8,7 +8,6 @@ error, 3 the archive cannot be opened or written, 4 another run holds the archiv
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -20,7 +19,7 @@ from typing import Any, NoReturn
 import click
 from sqlite_utils import Database
 
-from archiver import __version__, browse, export, pipeline, queries, schema
+from archiver import __version__, browse, export, pipeline, queries, reextraction, render, schema
 from archiver.config import Config, load_config, resolve_config_path
 from archiver.errors import (
     ArchiveLocked,
@@ -30,26 +29,11 @@ from archiver.errors import (
     QueryError,
     StoreError,
 )
-from archiver.models import OUTCOMES, ItemResult, RunReport
+from archiver.models import RunReport
 from archiver.runlock import run_lock
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ARCHIVE, EXIT_LOCKED = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130
-SHOWN_FIELDS = (
-    "url",
-    "author",
-    "published",
-    "sitename",
-    "language",
-    "description",
-    "canonical_url",
-    "image",
-    "first_seen",
-    "last_checked",
-    "last_changed",
-    "word_count",
-    "revisions",
-)
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 config_option = click.option(
@@ -86,7 +70,7 @@ def fetch(urls: tuple[str, ...], config_path: Path | None, db_path: Path | None)
     Example: archiver fetch https://example.org/a.html https://example.org/b.html
     """
     with _session(config_path, db_path, required=False) as (config, db):
-        report = pipeline.fetch_urls(urls, config, db, on_result=_print_result)
+        report = pipeline.fetch_urls(urls, config, db, on_result=render.print_result)
     _finish(report)
 
 
@@ -109,7 +93,7 @@ def run(config_path: Path | None, db_path: Path | None, as_json: bool) -> None:
     with (
         _locked(path),
         _archive(path) as db,
-        _Progress(enabled=sys.stderr.isatty()) as progress,
+        render.Progress(enabled=sys.stderr.isatty()) as progress,
     ):
         try:
             report = pipeline.run_sources(
@@ -121,7 +105,7 @@ def run(config_path: Path | None, db_path: Path | None, as_json: bool) -> None:
                 EXIT_INTERRUPTED,
             )
     if as_json:
-        _print_json(_report_json(report))
+        render.print_json(render.report_json(report))
     _finish(report)
 
 
@@ -138,17 +122,9 @@ def runs(limit: int, config_path: Path | None, db_path: Path | None, as_json: bo
     with _session(config_path, db_path, required=False) as (_, db):
         rows = _guarded(lambda: queries.recent_runs(db, limit))
     if as_json:
-        _print_json(rows)
-        return
-    click.echo("  id  started                    status       found   new  chg  same  skip  fail")
-    for r in rows:
-        counts = [
-            r[k] or 0 for k in ("discovered", "new", "changed", "unchanged", "skipped", "failed")
-        ]
-        click.echo(
-            f"{r['id']:>4}  {r['started_at']:<25}  {r['status']:<11} "
-            "{:>6} {:>5} {:>4} {:>5} {:>5} {:>5}".format(*counts)
-        )
+        render.print_json(rows)
+    else:
+        render.runs_table(rows)
 
 
 @cli.command()
@@ -164,7 +140,7 @@ def reextract(site: str | None, config_path: Path | None, db_path: Path | None) 
     Example: archiver reextract --site www.lemonde.fr
     """
     with _session(config_path, db_path, required=False) as (config, db):
-        report = _guarded(lambda: pipeline.reextract(config, db, site=site))
+        report = _guarded(lambda: reextraction.reextract(config, db, site=site))
     for line in report.failed:
         click.echo(f"error: {line}", err=True)
     click.echo(
@@ -186,13 +162,13 @@ def extract(target: str, config_path: Path | None, as_json: bool) -> None:
     """
     config = _load(config_path, required=False)
     try:
-        article = pipeline.extract_target(target, config)
+        article = reextraction.extract_target(target, config)
     except NotAnArticle as exc:
         _fail(f"{target}: not an article: {exc}", EXIT_FAILED)
     except ArchiverError as exc:
         _fail(str(exc), EXIT_FAILED)
     if as_json:
-        _print_json({**asdict(article), "word_count": article.word_count})
+        render.print_json({**asdict(article), "word_count": article.word_count})
     else:
         click.echo(article.text)
 
@@ -257,12 +233,9 @@ def search(
     """
     with _session(config_path, db_path, required=False) as (_, db):
         rows = _guarded(lambda: queries.search_articles(db, query, limit, _filters(options)))
-    _print_rows(rows, fmt)
+    render.print_rows(rows, fmt)
     if fmt is None:
-        for row in rows:
-            click.echo(f"{row['published'] or '----------'}  {row['title'] or '(no title)'}")
-            click.echo(f"  {row['url']}")
-            click.echo(f"  {row['snippet']}")
+        render.search_results(rows)
     if not rows:
         _fail(f"no article matches {query!r}", EXIT_FAILED)
 
@@ -285,16 +258,9 @@ def history(
     if versions is None:
         _fail(f"{url}: not in the archive", EXIT_FAILED)
     if as_json:
-        _print_json([asdict(v) for v in versions])
-        return
-    for old, new in zip([None, *versions], versions, strict=False):
-        until = new.valid_to or "now"
-        click.echo(
-            f"version {new.number}: {new.valid_from} → {until}  "
-            f"{new.word_count} words  {new.title or ''}"
-        )
-        if show_diff and old is not None:
-            click.echo(queries.version_diff(old, new))
+        render.print_json([asdict(v) for v in versions])
+    else:
+        render.history_lines(versions, diff=show_diff)
 
 
 @cli.command(name="export")
@@ -339,18 +305,8 @@ def export_command(
     filters = _filters(options, changed_since=since)
     with _session(config_path, db_path, required=False) as (_, db):
         rows = queries.export_rows(db, filters)
-        count = _guarded(lambda: _write_export(rows, fmt, output))
+        count = _guarded(lambda: export.write(rows, fmt, output, queries.EXPORT_COLUMNS))
     click.echo(f"archiver: exported {count} articles", err=True)
-
-
-def _write_export(rows: Any, fmt: str, output: Path | None) -> int:
-    if fmt in ("markdown", "text"):
-        assert output is not None
-        return export.write_files(rows, output, markdown=fmt == "markdown")
-    with output.open("w", encoding="utf-8", newline="") if output else _stdout() as out:
-        if fmt == "csv":
-            return export.write_csv(rows, out, queries.EXPORT_COLUMNS)
-        return export.write_jsonl(rows, out)
 
 
 @cli.command()
@@ -365,22 +321,9 @@ def stats(config_path: Path | None, db_path: Path | None, as_json: bool) -> None
     with _session(config_path, db_path, required=False) as (_, db):
         figures = _guarded(lambda: queries.stats(db))
     if as_json:
-        _print_json(figures)
-        return
-    click.echo(
-        f"articles: {figures['articles']}  revisions: {figures['revisions']} "
-        f"(of {figures['edited_articles']} articles)"
-    )
-    for title, key, label in (
-        ("per site", "per_site", "site"),
-        ("per language", "per_language", "language"),
-        ("per month", "per_month", "month"),
-        ("failures by reason", "failures_by_reason", "reason"),
-    ):
-        click.echo(f"\n{title}:")
-        count_key = "failures" if key == "failures_by_reason" else "articles"
-        for row in figures[key]:
-            click.echo(f"  {row[count_key]:>8}  {row[label] or '(unknown)'}")
+        render.print_json(figures)
+    else:
+        render.stats_text(figures)
 
 
 @cli.command()
@@ -418,14 +361,9 @@ def show(url: str, config_path: Path | None, db_path: Path | None, as_json: bool
     if row is None:
         _fail(f"{url}: not in the archive", EXIT_FAILED)
     if as_json:
-        _print_json({k: v for k, v in row.items() if k != "raw_sha256"})
-        return
-    click.echo(row["title"] or "(no title)")
-    for key in SHOWN_FIELDS:
-        click.echo(f"{key}: {row[key] if row[key] is not None else ''}")
-    click.echo(f"tags: {', '.join(row['tags'])}")
-    click.echo("")
-    click.echo(row["text"])
+        render.print_json({k: v for k, v in row.items() if k != "raw_sha256"})
+    else:
+        render.article_text(row)
 
 
 def main() -> None:
@@ -475,39 +413,6 @@ def _locked(path: Path) -> Iterator[None]:
         _fail(str(exc), EXIT_LOCKED)
 
 
-class _Progress:
-    """Failures as one stderr line each; a progress bar on a terminal."""
-
-    def __init__(self, *, enabled: bool) -> None:
-        self.enabled = enabled
-        self.bar: Any = None
-
-    def __enter__(self) -> _Progress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.render_finish()
-
-    def planned(self, total: int) -> None:
-        if self.enabled and total:
-            self.bar = click.progressbar(length=total, label="archiving", file=sys.stderr)
-
-    def result(self, result: ItemResult) -> None:
-        if result.outcome == "failed":
-            click.echo(f"error: {result.message}", err=True)
-        if self.bar is not None and result.reason not in ("cap", "not_due", "not_article"):
-            self.bar.update(1)
-
-
-def _report_json(report: RunReport) -> dict[str, Any]:
-    return {
-        "run_id": report.run_id,
-        "sources": [asdict(s) for s in report.by_source()],
-        "errors": [r.message for r in report.failed],
-    }
-
-
 def _guarded(call: Callable[[], Any]) -> Any:
     try:
         return call()
@@ -517,37 +422,9 @@ def _guarded(call: Callable[[], Any]) -> Any:
         _fail(str(exc), EXIT_USAGE)
 
 
-def _print_result(result: ItemResult) -> None:
-    if result.outcome == "failed":
-        click.echo(f"error: {result.message}", err=True)
-    else:
-        click.echo(f"{result.outcome}\t{result.article_url}\t{result.title or ''}")
-
-
 def _finish(report: RunReport) -> NoReturn:
-    counts = ", ".join(f"{report.count(o)} {o}" for o in OUTCOMES if o != "failed")
-    failed = len(report.failed)
-    run = f"run {report.run_id}: " if report.run_id else ""
-    click.echo(f"archiver: {run}{len(report.results)} URLs: {counts}, {failed} failed", err=True)
-    sys.exit(EXIT_FAILED if failed else EXIT_OK)
-
-
-def _print_rows(rows: list[dict[str, Any]], fmt: str | None) -> None:
-    if fmt == "json":
-        _print_json(rows)
-    elif fmt == "nl":
-        export.write_jsonl(rows, sys.stdout)
-    elif fmt == "csv" and rows:
-        export.write_csv(rows, sys.stdout, rows[0].keys())
-
-
-@contextmanager
-def _stdout() -> Iterator[Any]:
-    yield sys.stdout  # not closed: it is the caller's
-
-
-def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    render.summary(report)
+    sys.exit(EXIT_FAILED if report.failed else EXIT_OK)
 
 
 def _fail(message: str, code: int) -> NoReturn:

@@ -7,8 +7,10 @@ import csv
 import hashlib
 import json
 import re
+import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -25,6 +27,26 @@ FRONT_MATTER = (
     "first_seen",
     "last_changed",
 )
+
+
+def write(
+    rows: Iterable[dict[str, Any]], fmt: str, output: Path | None, columns: Iterable[str]
+) -> int:
+    """Write `rows` as `fmt` (jsonl, csv: to `output` or stdout; markdown, text: one file
+    each into the folder `output`); return how many were written."""
+    if fmt in ("markdown", "text"):
+        if output is None:
+            raise ValueError(f"{fmt} export needs a folder")
+        return write_files(rows, output, markdown=fmt == "markdown")
+    with output.open("w", encoding="utf-8", newline="") if output else _stdout() as out:
+        if fmt == "csv":
+            return write_csv(rows, out, columns)
+        return write_jsonl(rows, out)
+
+
+@contextmanager
+def _stdout() -> Iterator[TextIO]:
+    yield sys.stdout  # not closed: it is the caller's
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> int:

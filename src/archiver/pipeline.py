@@ -13,12 +13,11 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 from sqlite_utils import Database
 
-from archiver import __version__, state, store
+from archiver import state, store
 from archiver.config import Config, SourceSettings
 from archiver.discover import (
     DiscoveryError,
@@ -31,7 +30,6 @@ from archiver.discover import (
     unique_candidates,
 )
 from archiver.errors import ArchiverError, ExtractError, FetchError, NotAnArticle
-from archiver.extract import extract_article
 from archiver.fetch import Fetcher
 from archiver.models import (
     Article,
@@ -420,53 +418,6 @@ def _templates(run: _Run, url: str) -> frozenset[str]:
     return run.templates[host]
 
 
-@dataclass(frozen=True)
-class ReextractReport:
-    """What `reextract` did: articles seen, changed, unchanged, and refused now."""
-
-    seen: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    failed: tuple[str, ...] = ()
-
-
-def reextract(
-    config: Config, db: Database, *, site: str | None = None, now: Clock = _utcnow
-) -> ReextractReport:
-    """Run today's extractor over every stored page (of one site): a changed extraction
-    updates the article in place and is logged in `reextractions`, not as a revision."""
-    counts = {"seen": 0, "changed": 0, "unchanged": 0}
-    failed: list[str] = []
-    templates: dict[str, frozenset[str]] = {}
-    for stored in store.stored_pages(db, site):
-        counts["seen"] += 1
-        host = host_of(stored.article_url)
-        if host not in templates:
-            templates[host] = store.template_fingerprints(
-                db, host, config.extract.template_min_pages
-            )
-        html = stored.html.decode(stored.encoding, errors="replace")
-        try:
-            article = extract_article(
-                html,
-                stored.fetched_url,
-                min_words=config.extract.min_words,
-                site_rule=config.site_rule(stored.fetched_url),
-                boilerplate=templates[host],
-            )
-        except ExtractError as exc:
-            store.log_reextraction_failure(
-                db, stored.article_url, exc.reason, at=now(), extractor=__version__
-            )
-            failed.append(f"{stored.article_url}: {exc}")
-            continue
-        changed = store.apply_reextraction(
-            db, stored.article_url, article, at=now(), extractor=__version__
-        )
-        counts["changed" if changed else "unchanged"] += 1
-    return ReextractReport(failed=tuple(failed), **counts)
-
-
 def _with_hints(article: Article, candidate: Candidate) -> Article:
     """Fill what the page did not say from what its feed entry said."""
     hints = candidate.hints
@@ -478,28 +429,4 @@ def _with_hints(article: Article, candidate: Candidate) -> Article:
         author=article.author or hints.author,
         published=article.published or hints.published,
         description=article.description or hints.summary,
-    )
-
-
-async def fetch_one_page(url: str, config: Config) -> Page:
-    """Download one page without storing it (for `archiver extract URL`)."""
-    async with Fetcher(config.fetch) as fetcher:
-        page = await fetcher.fetch_page(url)
-    assert isinstance(page, Page), "an unconditional request is never answered 304"
-    return page
-
-
-def extract_target(target: str, config: Config) -> Article:
-    """Extract the article of a local file or of a URL, without storing anything."""
-    path = Path(target)
-    if path.is_file():
-        return extract_article(path.read_bytes(), None, min_words=config.extract.min_words)
-    if not is_web_url(target):
-        raise ArchiverError(f"{target}: no such file, and not an http(s) URL")
-    page = asyncio.run(fetch_one_page(target, config))
-    return extract_article(
-        page.html,
-        page.final_url,
-        min_words=config.extract.min_words,
-        site_rule=config.site_rule(page.final_url),
     )

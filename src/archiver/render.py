@@ -1,0 +1,162 @@
+"""What the command line prints: data on stdout (text, JSON, JSON Lines, CSV), one line per
+failure and a summary on stderr, a progress bar on a terminal. No logic, no archive access."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from typing import Any
+
+import click
+
+from archiver import export, queries
+from archiver.models import OUTCOMES, ItemResult, RunReport
+
+SHOWN_FIELDS = (
+    "url",
+    "author",
+    "published",
+    "sitename",
+    "language",
+    "description",
+    "canonical_url",
+    "image",
+    "first_seen",
+    "last_checked",
+    "last_changed",
+    "word_count",
+    "revisions",
+)
+STATS_SECTIONS = (
+    ("per site", "per_site", "site"),
+    ("per language", "per_language", "language"),
+    ("per month", "per_month", "month"),
+    ("failures by reason", "failures_by_reason", "reason"),
+)
+
+
+class Progress:
+    """Failures as one stderr line each; a progress bar on a terminal."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+
+    def planned(self, total: int) -> None:
+        """Start the bar once the run knows how many pages it will download."""
+        if self.enabled and total:
+            self.bar = click.progressbar(length=total, label="archiving", file=sys.stderr)
+
+    def result(self, result: ItemResult) -> None:
+        """One item done: an error line if it failed; the bar moves for downloads only."""
+        if result.outcome == "failed":
+            click.echo(f"error: {result.message}", err=True)
+        if self.bar is not None and result.reason not in ("cap", "not_due", "not_article"):
+            self.bar.update(1)
+
+
+def print_json(data: Any) -> None:
+    """Indented JSON on stdout, non-ASCII kept as is."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def print_rows(rows: list[dict[str, Any]], fmt: str | None) -> None:
+    """Rows as a JSON array, JSON Lines or CSV; nothing for the text format."""
+    if fmt == "json":
+        print_json(rows)
+    elif fmt == "nl":
+        export.write_jsonl(rows, sys.stdout)
+    elif fmt == "csv" and rows:
+        export.write_csv(rows, sys.stdout, rows[0].keys())
+
+
+def print_result(result: ItemResult) -> None:
+    """One fetched URL: its outcome and article on stdout, or an error line on stderr."""
+    if result.outcome == "failed":
+        click.echo(f"error: {result.message}", err=True)
+    else:
+        click.echo(f"{result.outcome}\t{result.article_url}\t{result.title or ''}")
+
+
+def report_json(report: RunReport) -> dict[str, Any]:
+    """A run's report for `archiver run --json`."""
+    return {
+        "run_id": report.run_id,
+        "sources": [asdict(s) for s in report.by_source()],
+        "errors": [r.message for r in report.failed],
+    }
+
+
+def summary(report: RunReport) -> None:
+    """The one-line summary of a run or a fetch, on stderr."""
+    counts = ", ".join(f"{report.count(o)} {o}" for o in OUTCOMES if o != "failed")
+    run = f"run {report.run_id}: " if report.run_id else ""
+    click.echo(
+        f"archiver: {run}{len(report.results)} URLs: {counts}, {len(report.failed)} failed",
+        err=True,
+    )
+
+
+def runs_table(rows: Iterable[dict[str, Any]]) -> None:
+    """`archiver runs` as a table."""
+    click.echo("  id  started                    status       found   new  chg  same  skip  fail")
+    for r in rows:
+        counts = [
+            r[k] or 0 for k in ("discovered", "new", "changed", "unchanged", "skipped", "failed")
+        ]
+        click.echo(
+            f"{r['id']:>4}  {r['started_at']:<25}  {r['status']:<11} "
+            "{:>6} {:>5} {:>4} {:>5} {:>5} {:>5}".format(*counts)
+        )
+
+
+def search_results(rows: Iterable[dict[str, Any]]) -> None:
+    """Search hits as text: date and title, URL, snippet."""
+    for row in rows:
+        click.echo(f"{row['published'] or '----------'}  {row['title'] or '(no title)'}")
+        click.echo(f"  {row['url']}")
+        click.echo(f"  {row['snippet']}")
+
+
+def history_lines(versions: Sequence[queries.Version], *, diff: bool) -> None:
+    """Each version with its dates, and what changed from the one before (`diff`)."""
+    for old, new in zip([None, *versions], versions, strict=False):
+        until = new.valid_to or "now"
+        click.echo(
+            f"version {new.number}: {new.valid_from} → {until}  "
+            f"{new.word_count} words  {new.title or ''}"
+        )
+        if diff and old is not None:
+            click.echo(queries.version_diff(old, new))
+
+
+def stats_text(figures: dict[str, Any]) -> None:
+    """`archiver stats` as text."""
+    click.echo(
+        f"articles: {figures['articles']}  revisions: {figures['revisions']} "
+        f"(of {figures['edited_articles']} articles)"
+    )
+    for title, key, label in STATS_SECTIONS:
+        click.echo(f"\n{title}:")
+        count_key = "failures" if key == "failures_by_reason" else "articles"
+        for row in figures[key]:
+            click.echo(f"  {row[count_key]:>8}  {row[label] or '(unknown)'}")
+
+
+def article_text(row: dict[str, Any]) -> None:
+    """One archived article: title, fields, tags, then its text."""
+    click.echo(row["title"] or "(no title)")
+    for key in SHOWN_FIELDS:
+        click.echo(f"{key}: {row[key] if row[key] is not None else ''}")
+    click.echo(f"tags: {', '.join(row['tags'])}")
+    click.echo("")
+    click.echo(row["text"])
