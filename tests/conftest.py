@@ -141,6 +141,14 @@ def server() -> Iterator[FixtureServer]:
 
 
 @pytest.fixture(autouse=True)
+def _no_proxy_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests talk to 127.0.0.1 directly, whatever proxy the machine running them uses."""
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
+@pytest.fixture(autouse=True)
 def _no_backoff() -> Iterator[None]:
     """Retries keep their count but never wait on the wall clock."""
     with stamina.set_testing(True, attempts=3, cap=True):

@@ -102,6 +102,7 @@ def test_values_are_read(tmp_path: Path) -> None:
         ),
         ("[[sources]]\nname = 'a'\nsitemap = 'sitemap.xml'\n", "sources 'a'.sitemap"),
         ("[fetch]\ncontact = 'me'\n", "fetch.contact: expected an http(s):// or mailto: URL"),
+        ("[fetch]\nproxy = 'socks5://p:1080'\n", "fetch.proxy: expected an http(s):// proxy URL"),
         ("[recheck]\nsoon = '3h'\n", "recheck.soon: the key must be an age"),
         ("[recheck]\n1d = 3\n", "recheck.1d: expected a duration"),
         ("[fetch\n", "invalid TOML"),

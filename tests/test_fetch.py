@@ -249,3 +249,42 @@ def test_text_plain_is_not_html(server: FixtureServer) -> None:
     """Only HTML content types are archived."""
     server.routes["/t"] = Route(200, b"plain words", {"Content-Type": "text/plain"})
     assert fetch_error(server.url("/t")).reason == "not_html"
+
+
+PROXIED = "http://archiver-proxy-test.invalid"  # .invalid never resolves: only a proxy knows it
+
+
+@pytest.mark.parametrize("how", ["config", "environment"])
+def test_pages_go_through_a_proxy(
+    server: FixtureServer, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """With a proxy (configured, or HTTP_PROXY as curl reads it) a page the resolver does not
+    know is asked of the proxy, address check on; robots.txt goes the same way."""
+    server.routes[f"{PROXIED}/story.html"] = Route(200, b"<p>via the proxy</p>", HTML)
+    settings = replace(SETTINGS, allow_private_addresses=False)
+    if how == "config":
+        settings = replace(settings, proxy=server.base)
+    else:
+        monkeypatch.setenv("HTTP_PROXY", server.base)
+    page = fetch(f"{PROXIED}/story.html", settings)
+    assert page.html == "<p>via the proxy</p>"
+    assert server.requests == [f"{PROXIED}/robots.txt", f"{PROXIED}/story.html"]
+
+
+def test_a_private_address_is_refused_before_the_proxy(server: FixtureServer) -> None:
+    """Through a proxy, a host that resolves to a private address is still blocked_address,
+    and the proxy is never asked."""
+    settings = replace(SETTINGS, allow_private_addresses=False, proxy=server.base)
+    error = fetch_error("http://127.0.0.1:9/admin", settings)
+    assert error.reason == "blocked_address"
+    assert server.requests == []
+
+
+def test_no_proxy_hosts_are_reached_directly(
+    server: FixtureServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host listed in NO_PROXY is connected to directly."""
+    server.routes["/direct"] = Route(200, b"<p>direct</p>", HTML)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    assert fetch(server.url("/direct")).html == "<p>direct</p>"

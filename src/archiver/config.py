@@ -53,6 +53,7 @@ class FetchSettings:
     retries: int = 2
     max_redirects: int = 5
     allow_private_addresses: bool = False
+    proxy: str | None = None
 
     @property
     def user_agent_header(self) -> str:
@@ -200,6 +201,7 @@ def _fetch_settings(table: Mapping[str, Any], where: str) -> FetchSettings:
         retries=get("retries", int, _at_least(0)),
         max_redirects=get("max_redirects", int, _at_least(0)),
         allow_private_addresses=get("allow_private_addresses", bool),
+        proxy=_get(table, "proxy", str, "", where, "fetch.proxy", _proxy_check) or None,
     )
 
 
@@ -326,6 +328,10 @@ def _selector_check(value: str) -> str | None:
     except (SelectolaxError, ValueError):
         return "a valid CSS selector"
     return None if value.strip() else "a CSS selector"
+
+
+def _proxy_check(value: str) -> str | None:
+    return None if not value or _url_problem(value) is None else "an http(s):// proxy URL"
 
 
 def _url_check(value: str) -> str | None:

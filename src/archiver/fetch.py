@@ -5,14 +5,15 @@ Every page has a total deadline (not only a per-read timeout), a streamed size c
 decoded body (decompressed here, a bounded step at a time, so a compression bomb stops at the
 cap), a redirect limit, http(s) only, HTML-like content types only, and, unless the config
 allows them, no connection to private, loopback or otherwise non-public addresses (checked on
-the address actually connected to, at every redirect hop). Every attempt, failed or not, is
-described by a `FetchRecord`.
+the address actually connected to, at every redirect hop; through a proxy, on what the local
+resolver says of the host). Every attempt, failed or not, is described by a `FetchRecord`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ import httpx
 import stamina
 from protego import Protego
 
-from archiver.addresses import blocked_message, is_public_address, resolve
+from archiver.addresses import blocked_message, is_public_address, proxy_routes, resolve
 from archiver.charsets import charset_from_content_type, decode_html
 from archiver.config import FetchSettings
 from archiver.decoding import ACCEPT_ENCODING, DecodingError, decode, decoders_for
@@ -73,9 +74,14 @@ class Fetcher:
         self._slots = asyncio.Semaphore(settings.concurrency)
 
     async def __aenter__(self) -> Fetcher:
-        transport = self._transport
-        if transport is None and not self.settings.allow_private_addresses:
-            transport = _PublicOnlyTransport()
+        transport, routes = self._transport, {}
+        checked = not self.settings.allow_private_addresses
+        if transport is None:
+            transport = _PublicOnlyTransport() if checked else httpx.AsyncHTTPTransport()
+            routes = proxy_routes(self.settings.proxy, os.environ)
+        hooks: dict[str, list[Any]] = {"response": [_refuse_other_schemes]}
+        if routes and checked:
+            hooks["request"] = [_check_proxied_host]
         self._client = httpx.AsyncClient(
             headers={
                 "User-Agent": self.settings.user_agent_header,
@@ -86,7 +92,11 @@ class Fetcher:
             max_redirects=self.settings.max_redirects,
             timeout=httpx.Timeout(self.settings.timeout),
             transport=transport,
-            event_hooks={"response": [_refuse_other_schemes]},
+            mounts={
+                pattern: None if proxy is None else httpx.AsyncHTTPTransport(proxy=proxy)
+                for pattern, proxy in routes.items()
+            },
+            event_hooks=hooks,
         )
         return self
 
@@ -336,6 +346,19 @@ class _PublicOnlyTransport(httpx.AsyncHTTPTransport):
             keepalive_expiry=5.0,
             network_backend=_PublicOnlyBackend(),
         )
+
+
+async def _check_proxied_host(request: httpx.Request) -> None:
+    """Through a proxy, the proxy connects, not us: the host is judged by what our resolver
+    says of it. A name we cannot resolve is left to the proxy (networks behind a proxy often
+    resolve no outside name); a name or address that is not public is refused."""
+    host = request.url.host
+    try:
+        addresses = await resolve(host, request.url.port or 443)
+    except OSError:
+        return
+    if not all(is_public_address(a) for a in addresses):
+        raise _BlockedAddress(blocked_message(host, addresses))
 
 
 async def _read_body(
