@@ -112,10 +112,10 @@ def hostile() -> Iterator[Callable[[Callable[[HostileServer, socket.socket], Non
         server.thread.join(LIFETIME)
 
 
-def timed_error(
+def fetch_error(
     url: str, settings: FetchSettings = SETTINGS, *, document: bool = False
-) -> tuple[FetchError, float]:
-    """The FetchError a fetch ends with, and the seconds it took."""
+) -> FetchError:
+    """The FetchError a fetch ends with."""
 
     async def go() -> Page | NotModified:
         async with Fetcher(settings) as fetcher:
@@ -123,10 +123,9 @@ def timed_error(
                 return await fetcher.fetch_document(url)
             return await fetcher.fetch_page(url)
 
-    started = time.monotonic()
     with pytest.raises(FetchError) as info:
         asyncio.run(go())
-    return info.value, time.monotonic() - started
+    return info.value
 
 
 def fetch_page(url: str, settings: FetchSettings = SETTINGS) -> Page:
@@ -191,30 +190,28 @@ def reset_mid_body(server: HostileServer, conn: socket.socket) -> None:
 
 
 @pytest.mark.parametrize(
-    ("behave", "reason", "seconds"),
+    ("behave", "reason"),
     [
-        (endless_fast, "too_large", 1.0),
-        (endless_slow, "timeout", 3.0),
-        (drip, "timeout", 3.0),
-        (silent, "timeout", 3.0),
-        (big_declared, "too_large", 1.0),
-        (big_undeclared, "too_large", 1.0),
-        (short_body_then_close, "network_error", 1.0),
-        (short_body_then_silence, "timeout", 3.0),
-        (reset_mid_body, "network_error", 1.0),
+        (endless_fast, "too_large"),
+        (endless_slow, "timeout"),
+        (drip, "timeout"),
+        (silent, "timeout"),
+        (big_declared, "too_large"),
+        (big_undeclared, "too_large"),
+        (short_body_then_close, "network_error"),
+        (short_body_then_silence, "timeout"),
+        (reset_mid_body, "network_error"),
     ],
 )
 def test_misbehaving_server_ends_quickly_with_its_reason(
     hostile: Callable[[Callable[[HostileServer, socket.socket], None]], str],
     behave: Callable[[HostileServer, socket.socket], None],
     reason: str,
-    seconds: float,
 ) -> None:
-    """Endless, dripping, silent, oversized, lying and reset answers end in bounded time
-    (timeout = 1.5 s for the whole page) with the right reason."""
-    error, took = timed_error(hostile(behave))
-    assert error.reason == reason, error
-    assert took < seconds
+    """Endless, dripping, silent, oversized, lying and reset answers end with the right
+    reason: a dripping server meets the 1.5 s page deadline long before it would stop."""
+    error = fetch_error(hostile(behave))
+    assert error.reason == reason, error  # "timeout" only from the page deadline (see LIFETIME)
     assert error.record is not None and error.record.reason == reason
 
 
@@ -269,14 +266,13 @@ def test_compression_bomb_stops_at_the_cap_with_bounded_memory(
     )
     tracemalloc.start()
     try:
-        error, took = timed_error(server.url("/bomb"), replace(SETTINGS, timeout=30), document=True)
+        error = fetch_error(server.url("/bomb"), replace(SETTINGS, timeout=30), document=True)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert error.reason == "too_large"
     assert "decoded" in error.detail
     assert peak < DOCUMENT_MAX_BYTES + 50 * MB, f"peak {peak / MB:.0f} MB"
-    assert took < 10
 
 
 @pytest.mark.parametrize(
@@ -315,7 +311,7 @@ def test_unknown_or_broken_encoding_is_a_network_error(
 ) -> None:
     """A coding we did not ask for, or a corrupt body, fails cleanly."""
     server.routes["/x"] = Route(200, body, {**HTML, "Content-Encoding": encoding})
-    error, _ = timed_error(server.url("/x"))
+    error = fetch_error(server.url("/x"))
     assert error.reason == "network_error"
 
 
@@ -326,7 +322,7 @@ def test_long_redirect_chain_stops(server: FixtureServer) -> None:
     """A chain longer than max_redirects ends as too_many_redirects after max + 1 requests."""
     for i in range(50):
         server.routes[f"/r/{i}"] = Route(302, b"", {"Location": f"/r/{i + 1}"})
-    error, _ = timed_error(server.url("/r/0"), replace(SETTINGS, max_redirects=5))
+    error = fetch_error(server.url("/r/0"), replace(SETTINGS, max_redirects=5))
     assert error.reason == "too_many_redirects"
     assert len(server.requests) == 6
 
@@ -335,7 +331,7 @@ def test_redirect_loop_between_two_urls_stops(server: FixtureServer) -> None:
     """A ping-pong loop is too_many_redirects too."""
     server.routes["/ping"] = Route(302, b"", {"Location": "/pong"})
     server.routes["/pong"] = Route(302, b"", {"Location": "/ping"})
-    error, _ = timed_error(server.url("/ping"))
+    error = fetch_error(server.url("/ping"))
     assert error.reason == "too_many_redirects"
 
 
@@ -353,7 +349,7 @@ def test_redirect_loop_between_two_urls_stops(server: FixtureServer) -> None:
 def test_redirect_to_another_scheme_is_bad_scheme(server: FixtureServer, location: str) -> None:
     """Only http(s) redirects are followed."""
     server.routes["/go"] = Route(302, b"", {"Location": location})
-    error, _ = timed_error(server.url("/go"))
+    error = fetch_error(server.url("/go"))
     assert error.reason == "bad_scheme"
 
 
@@ -405,12 +401,11 @@ def test_local_addresses_are_refused_by_default(server: FixtureServer, host: str
     says how to allow it, and no request (not even robots.txt) reaches it."""
     server.routes["/p"] = Route(200, b"<p>internal</p>", HTML)
     port = server.httpd.server_address[1]
-    error, took = timed_error(f"http://{host}:{port}/p", DEFAULTS)
+    error = fetch_error(f"http://{host}:{port}/p", DEFAULTS)
     assert error.reason == "blocked_address"
     assert "not a public address" in str(error)
     assert "allow_private_addresses = true" in str(error)
     assert server.requests == []
-    assert took < 2
 
 
 def test_allow_private_addresses_lets_them_through(server: FixtureServer) -> None:
@@ -449,7 +444,7 @@ def test_redirect_to_a_local_address_is_refused(
     public.routes["/story"] = Route(302, b"", {"Location": server.url("/admin")})
     public.routes["/robots.txt"] = Route(200, b"User-agent: *\nAllow: /\n", {})
     port = public.httpd.server_address[1]
-    error, _ = timed_error(f"http://news.test:{port}/story", DEFAULTS)
+    error = fetch_error(f"http://news.test:{port}/story", DEFAULTS)
     assert error.reason == "blocked_address"
     assert "127.0.0.1 is not a public address" in str(error)
     assert public.requests == ["/robots.txt", "/story"]
@@ -465,7 +460,7 @@ def test_the_checked_address_is_the_one_connected_to(
     settings = replace(DEFAULTS, respect_robots=False)
     port = public_127_0_0_2.httpd.server_address[1]
     assert fetch_page(f"http://news.test:{port}/p", settings).html == "<p>public</p>"
-    error, _ = timed_error(f"http://rebound.test:{server.httpd.server_address[1]}/p", settings)
+    error = fetch_error(f"http://rebound.test:{server.httpd.server_address[1]}/p", settings)
     assert error.reason == "blocked_address"
     assert "rebound.test (127.0.0.1) is not a public address" in str(error)
     assert server.requests == []
@@ -530,10 +525,8 @@ def rss_items(n: int) -> bytes:
 )
 def test_feed_declaring_entities_is_refused(raw: bytes) -> None:
     """Entity bombs and external entities never reach feedparser: a DiscoveryError."""
-    started = time.monotonic()
     with pytest.raises(DiscoveryError, match="declares XML entities"):
         parse_feed(raw, "https://news.test/feed", "s")
-    assert time.monotonic() - started < 0.5
 
 
 def test_feed_with_one_character_entities_is_read() -> None:
@@ -548,11 +541,9 @@ def test_feed_with_one_character_entities_is_read() -> None:
 
 
 def test_feed_with_50000_entries() -> None:
-    """A feed of 50,000 entries is read whole, in a few seconds."""
-    started = time.monotonic()
+    """A feed of 50,000 entries is read whole."""
     found = parse_feed(rss_items(50_000), "https://news.test/feed", "s")
     assert len(found) == 50_000
-    assert time.monotonic() - started < 15
 
 
 @pytest.mark.parametrize(
@@ -582,11 +573,9 @@ def test_sitemap_entities_are_never_expanded(tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET", encoding="utf-8")
     laughs = billion_laughs("urlset", URLSET.format("<url><loc>https://news.test/X</loc></url>"))
-    started = time.monotonic()
     assert [c.url for c in parse_sitemap(laughs, "https://news.test/s", "s").pages] == [
         "https://news.test/"
     ]
-    assert time.monotonic() - started < 0.5
     xxe = (
         f'<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY x SYSTEM "file://{secret}">]>'
         + URLSET.format("<url><loc>https://news.test/&x;</loc></url>")
@@ -602,14 +591,12 @@ def test_sitemap_gzip_bomb_is_refused() -> None:
 
 
 def test_sitemap_with_50000_urls_and_an_index_listing_itself() -> None:
-    """50,000 URLs are read in well under a second or so; an index lists itself as any
-    other child (the pipeline reads each sitemap once)."""
+    """50,000 URLs are read; an index lists itself as any other child (the pipeline reads
+    each sitemap once)."""
     urls = "".join(f"<url><loc>https://news.test/{i}</loc></url>" for i in range(50_000))
-    started = time.monotonic()
     assert len(parse_sitemap(URLSET.format(urls).encode(), "https://news.test/s", "s").pages) == (
         50_000
     )
-    assert time.monotonic() - started < 5
     index = (
         b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
         b"<sitemap><loc>https://news.test/index.xml</loc></sitemap></sitemapindex>"

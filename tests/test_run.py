@@ -454,3 +454,40 @@ def test_a_refused_page_is_rechecked_when_due_and_kept_once_it_grows(
         ("skipped", "too_short"),
         ("new", None),
     ]
+
+
+def test_a_feed_over_10_mb_is_refused_and_a_sitemap_is_not(
+    server: FixtureServer, tmp_path: Path
+) -> None:
+    """feedparser needs about 20x a feed's size in memory: a feed over 10 MB is too_large,
+    while a sitemap of the same size is read (the protocol allows 50 MB)."""
+    padding = "<!-- " + "x" * (11 * 1024 * 1024) + " -->"
+    server.routes["/robots.txt"] = Route(404, b"", {})
+    server.routes["/big.rss"] = Route(
+        200,
+        rss(server, ["/articles/seed.html"]).replace(b"<channel>", f"<channel>{padding}".encode()),
+        {"Content-Type": "application/rss+xml"},
+    )
+    server.routes["/big.xml"] = Route(
+        200,
+        (
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{padding}'
+            f"<url><loc>{server.url('/articles/seed.html')}</loc></url></urlset>"
+        ).encode(),
+        {"Content-Type": "application/xml"},
+    )
+    server.routes["/articles/seed.html"] = Route(
+        200, (PAGES / "seed-blog-fr.html").read_bytes(), HTML
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[archive]\npath = "archive.db"\n[fetch]\nper_host_delay = 0\n'
+        "allow_private_addresses = true\n[extract]\nworkers = 0\n"
+        f'[[sources]]\nname = "feed"\nfeed = "{server.url("/big.rss")}"\n'
+        f'[[sources]]\nname = "sitemap"\nsitemap = "{server.url("/big.xml")}"\n',
+        encoding="utf-8",
+    )
+    result, counts = run(config)
+    assert "too_large" in result.stderr and "big.rss" in result.stderr
+    assert counts["feed"]["failed"] == 1
+    assert counts["sitemap"]["new"] == 1

@@ -56,9 +56,7 @@ def test_a_stuck_extraction_is_stopped_and_the_pool_goes_on() -> None:
     """Past the time limit the worker is killed: one extract_timeout, the next page works."""
     html = (PAGES / "blog-comments-en.html").read_text("utf-8")
     with ExtractionPool(1, timeout=1.0, function=stuck) as pool:
-        started = time.monotonic()
         error, article = run(pool, "stuck", html)
-        assert time.monotonic() - started < 30
     assert isinstance(error, ExtractError) and error.reason == "extract_timeout"
     assert isinstance(article, Article) and article.text == expected("blog-comments-en")["text"]
 

@@ -32,6 +32,8 @@ from archiver.models import Candidate, FeedHints
 from archiver.urls import absolute_url, normalize_url
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # the sitemaps protocol's limit, uncompressed
+# feedparser holds about 20 times a feed's size in memory; the largest real feeds are a few MB.
+MAX_FEED_BYTES = 10 * 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 _TAGS = re.compile(r"<[^>]+>")
 _RSS_AUTHOR = re.compile(r"^\s*\S+@\S+\s*\((.+)\)\s*$")

@@ -116,13 +116,25 @@ class Fetcher:
         return await self._fetch(url, etag, last_modified, html_only=True)
 
     async def fetch_document(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        max_bytes: int = DOCUMENT_MAX_BYTES,
     ) -> Page | NotModified:
         """Download a feed, sitemap or listing page (any content type, a larger cap)."""
-        return await self._fetch(url, etag, last_modified, html_only=False)
+        cap = max(self.settings.max_bytes, max_bytes)
+        return await self._fetch(url, etag, last_modified, html_only=False, cap=cap)
 
     async def _fetch(
-        self, url: str, etag: str | None, last_modified: str | None, *, html_only: bool
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        *,
+        html_only: bool,
+        cap: int | None = None,
     ) -> Page | NotModified:
         if not is_web_url(url):
             raise FetchError(
@@ -143,11 +155,7 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        cap = (
-            self.settings.max_bytes
-            if html_only
-            else max(self.settings.max_bytes, DOCUMENT_MAX_BYTES)
-        )
+        cap = cap or self.settings.max_bytes
 
         async def job(u: str) -> Page | NotModified:
             raw, record = await self._download(u, cap, html_only=html_only, headers=headers)

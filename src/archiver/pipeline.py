@@ -20,6 +20,8 @@ from sqlite_utils import Database
 from archiver import state, store
 from archiver.config import Config, SourceSettings
 from archiver.discover import (
+    MAX_DOCUMENT_BYTES,
+    MAX_FEED_BYTES,
     DiscoveryError,
     parse_datetime,
     parse_feed,
@@ -208,6 +210,7 @@ async def _document(
         url,
         etag=known.etag if known else None,
         last_modified=known.last_modified if known else None,
+        max_bytes=MAX_FEED_BYTES if kind == "feed" else MAX_DOCUMENT_BYTES,
     )
     if isinstance(result, NotModified):
         store.mark_not_modified(run.db, url, result.record, source=source.name, run_id=run.run_id)
