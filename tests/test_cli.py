@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -304,3 +306,13 @@ def test_version_and_usage_errors() -> None:
     assert invoke("--version").stdout.startswith("archiver, version ")
     assert invoke("fetch").exit_code == 2
     assert invoke("nosuchcommand").exit_code == 2
+
+
+def test_query_commands_do_not_load_the_download_side() -> None:
+    """`search`, `show`, `stats`... start without importing httpx, trafilatura or feedparser."""
+    code = (
+        "import sys, archiver.cli; "
+        "print(sorted(m for m in ('httpx', 'trafilatura', 'feedparser') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
