@@ -22,7 +22,7 @@ import brotli  # type: ignore[import-untyped]
 import pytest
 from click.testing import CliRunner
 
-from archiver import fetch as fetch_module
+from archiver import transport as transport_module
 from archiver.addresses import is_public_address
 from archiver.cli import cli
 from archiver.config import FetchSettings
@@ -419,17 +419,17 @@ def test_allow_private_addresses_lets_them_through(server: FixtureServer) -> Non
 def public_127_0_0_2(monkeypatch: pytest.MonkeyPatch) -> Iterator[FixtureServer]:
     """A server on 127.0.0.2, which the address check treats as public for this test, and
     fake DNS names for it: `news.test` (127.0.0.2) and `rebound.test` (127.0.0.1)."""
-    real_check = fetch_module.is_public_address
+    real_check = transport_module.is_public_address
     monkeypatch.setattr(
-        fetch_module, "is_public_address", lambda a: a == "127.0.0.2" or real_check(a)
+        transport_module, "is_public_address", lambda a: a == "127.0.0.2" or real_check(a)
     )
     names = {"news.test": ["127.0.0.2"], "rebound.test": ["127.0.0.1"]}
-    real_resolve = fetch_module.resolve
+    real_resolve = transport_module.resolve
 
     async def fake_resolve(host: str, port: int) -> list[str]:
         return names[host] if host in names else await real_resolve(host, port)
 
-    monkeypatch.setattr(fetch_module, "resolve", fake_resolve)
+    monkeypatch.setattr(transport_module, "resolve", fake_resolve)
     srv = FixtureServer(host="127.0.0.2").start()
     yield srv
     srv.stop()

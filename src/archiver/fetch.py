@@ -1,4 +1,4 @@
-"""Download pages politely and safely; the only module that imports httpx.
+"""Download pages politely and safely (with `transport`, the only modules that import httpx).
 
 A `Fetcher` owns one `httpx.AsyncClient` for a run, the robots.txt cache and per-host pacing.
 Every page has a total deadline (not only a per-read timeout), a streamed size cap on the
@@ -13,26 +13,24 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-import httpcore
 import httpx
 import stamina
 from protego import Protego
 
-from archiver.addresses import blocked_message, is_public_address, proxy_routes, resolve
 from archiver.charsets import charset_from_content_type, decode_html
 from archiver.config import FetchSettings
-from archiver.decoding import ACCEPT_ENCODING, DecodingError, decode, decoders_for
+from archiver.decoding import DecodingError, decode, decoders_for
 from archiver.errors import FetchError
 from archiver.models import FetchRecord, NotModified, Page
+from archiver.transport import BlockedAddress, make_client
 from archiver.urls import is_web_url
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -74,30 +72,7 @@ class Fetcher:
         self._slots = asyncio.Semaphore(settings.concurrency)
 
     async def __aenter__(self) -> Fetcher:
-        transport, routes = self._transport, {}
-        checked = not self.settings.allow_private_addresses
-        if transport is None:
-            transport = _PublicOnlyTransport() if checked else httpx.AsyncHTTPTransport()
-            routes = proxy_routes(self.settings.proxy, os.environ)
-        hooks: dict[str, list[Any]] = {"response": [_refuse_other_schemes]}
-        if routes and checked:
-            hooks["request"] = [_check_proxied_host]
-        self._client = httpx.AsyncClient(
-            headers={
-                "User-Agent": self.settings.user_agent_header,
-                "Accept": "text/html,*/*;q=0.5",
-                "Accept-Encoding": ACCEPT_ENCODING,
-            },
-            follow_redirects=True,
-            max_redirects=self.settings.max_redirects,
-            timeout=httpx.Timeout(self.settings.timeout),
-            transport=transport,
-            mounts={
-                pattern: None if proxy is None else httpx.AsyncHTTPTransport(proxy=proxy)
-                for pattern, proxy in routes.items()
-            },
-            event_hooks=hooks,
-        )
+        self._client = make_client(self.settings, self._transport)
         return self
 
     async def __aexit__(
@@ -230,7 +205,7 @@ class Fetcher:
                     seen["bytes"] = len(body)
         except FetchError:
             raise
-        except _BlockedAddress as exc:
+        except BlockedAddress as exc:
             raise fail("blocked_address", str(exc)) from exc
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise fail("timeout", f"no complete answer within {self.settings.timeout:g}s") from exc
@@ -285,90 +260,6 @@ class Fetcher:
         return Protego.parse(raw.decode("utf-8", "replace"))
 
 
-class _BlockedAddress(Exception):
-    """A connection would reach a non-public address (see `NON_PUBLIC_NETWORKS`)."""
-
-
-class _PublicOnlyBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's network backend, connecting to public addresses only: it resolves the host
-    itself and connects to an address it checked, so a DNS answer that changes between check
-    and connection (DNS rebinding) cannot slip a private address in; the peer of the
-    connected socket is checked again."""
-
-    def __init__(self) -> None:
-        self._inner = httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        try:
-            addresses = await resolve(host, port)
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc)) from exc
-        public = [a for a in addresses if is_public_address(a)]
-        if not public:
-            raise _BlockedAddress(blocked_message(host, addresses))
-        error: httpcore.ConnectError | None = None
-        for address in public:
-            try:
-                stream = await self._inner.connect_tcp(
-                    address, port, timeout, local_address, socket_options
-                )
-            except httpcore.ConnectError as exc:
-                error = exc
-                continue
-            peer = stream.get_extra_info("server_addr")
-            if peer and not is_public_address(str(peer[0])):
-                await stream.aclose()
-                raise _BlockedAddress(blocked_message(host, [str(peer[0])]))
-            return stream
-        assert error is not None
-        raise error
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        raise _BlockedAddress(f"{path}: not a network address")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-class _PublicOnlyTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport, on a connection pool that connects to public addresses only:
-    every new connection is checked, whichever redirect hop asked for it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        # httpx takes no network backend; its (still unused) pool is replaced by one that has
-        # ours, with httpx's default limits.
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=100,
-            max_keepalive_connections=20,
-            keepalive_expiry=5.0,
-            network_backend=_PublicOnlyBackend(),
-        )
-
-
-async def _check_proxied_host(request: httpx.Request) -> None:
-    """Through a proxy, the proxy connects, not us: the host is judged by what our resolver
-    says of it. A name we cannot resolve is left to the proxy (networks behind a proxy often
-    resolve no outside name); a name or address that is not public is refused."""
-    host = request.url.host
-    try:
-        addresses = await resolve(host, request.url.port or 443)
-    except OSError:
-        return
-    if not all(is_public_address(a) for a in addresses):
-        raise _BlockedAddress(blocked_message(host, addresses))
-
-
 async def _read_body(
     response: httpx.Response, cap: int, fail: Callable[..., FetchError]
 ) -> bytearray:
@@ -395,20 +286,6 @@ async def _read_body(
         except DecodingError as exc:
             raise fail("network_error", f"undecodable {encoding} body: {exc}") from exc
     return body
-
-
-async def _refuse_other_schemes(response: httpx.Response) -> None:
-    """A redirect to anything but http(s) (file:, ftp:, data:, javascript:...) is refused
-    before httpx tries to follow it (it fails on some of them as an invalid URL)."""
-    if not response.is_redirect:
-        return
-    location = response.headers.get("location", "")
-    try:
-        scheme = urlsplit(location).scheme.lower()
-    except ValueError:
-        return  # httpx reports a malformed Location itself
-    if scheme and scheme not in ("http", "https"):
-        raise httpx.UnsupportedProtocol(f"{location[:200]}")
 
 
 def _note_response(seen: dict[str, Any], response: httpx.Response) -> None:
