@@ -96,12 +96,11 @@ def recent_refusals(db: Database, source: str, since: datetime) -> list[KnownUrl
     """Pages of `source` the extractor refused, first fetched since `since`: a stub or a
     page shown before its text was ready is re-checked like an article."""
     found = db.execute(
-        "SELECT s.url, NULL, first.at, NULL, s.last_fetched, s.etag, s.last_modified, s.kind "
+        "SELECT s.url, NULL, (SELECT min(fetched_at) FROM fetches WHERE url = s.url) AS born, "
+        "NULL, s.last_fetched, s.etag, s.last_modified, s.kind "
         "FROM (SELECT DISTINCT url FROM fetches WHERE fetched_at >= ? AND source = ? "
         f"AND reason IN ({', '.join('?' * len(REFUSALS))})) f "
-        "JOIN url_state s ON s.url = f.url AND s.kind = 'not_article' "
-        "JOIN (SELECT url, min(fetched_at) AS at FROM fetches GROUP BY url) first "
-        "ON first.url = f.url WHERE first.at >= ?",
+        "JOIN url_state s ON s.url = f.url AND s.kind = 'not_article' WHERE born >= ?",
         [iso_utc(since), source, *REFUSALS, iso_utc(since)],
     ).fetchall()
     return [KnownUrl(*row) for row in found]
