@@ -241,6 +241,15 @@ def test_extract_refuses_a_non_article() -> None:
     assert result.stderr.startswith("error: ") and "not an article: navigation" in result.stderr
 
 
+def test_extract_min_words_shows_what_a_short_page_holds() -> None:
+    """A page refused as too short says so; with --min-words 0 its text is printed."""
+    page = PAGES / "too-short.html"
+    refused = invoke("extract", page)
+    assert refused.exit_code == 1 and "too_short" in refused.stderr
+    shown = invoke("extract", page, "--min-words", "0")
+    assert shown.exit_code == 0 and "gathering details on this developing story" in shown.stdout
+
+
 def test_extract_missing_file() -> None:
     """A path that is neither a file nor a URL is one line, exit 1."""
     result = invoke("extract", "no/such/page.html")

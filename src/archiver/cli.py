@@ -12,7 +12,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -161,9 +161,14 @@ def reextract(site: str | None, config_path: Path | None, db_path: Path | None) 
 
 @cli.command()
 @click.argument("target", metavar="FILE_OR_URL")
+@click.option(
+    "--min-words",
+    type=click.IntRange(min=0),
+    help="Override [extract] min_words (0 shows the text of a page refused as too short).",
+)
 @config_option
 @json_option
-def extract(target: str, config_path: Path | None, as_json: bool) -> None:
+def extract(target: str, min_words: int | None, config_path: Path | None, as_json: bool) -> None:
     """Print what the extractor keeps of a page, without storing anything.
 
     Example: archiver extract saved-page.html --json
@@ -171,6 +176,8 @@ def extract(target: str, config_path: Path | None, as_json: bool) -> None:
     from archiver import reextraction  # (see _HEAVY)
 
     config = _load(config_path, required=False)
+    if min_words is not None:
+        config = replace(config, extract=replace(config.extract, min_words=min_words))
     try:
         article = reextraction.extract_target(target, config)
     except NotAnArticle as exc:
