@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import lxml.html
 import pytest
 from lxml import etree
 from selectolax.lexbor import LexborHTMLParser
 
 from archiver.clean import clean_tree, is_furniture_name
 from archiver.errors import ExtractError, NotAnArticle
-from archiver.extract import _walk, extract_article, paragraph_fingerprint
+from archiver.extract import _html_blocks, _walk, extract_article, paragraph_fingerprint
 from archiver.models import SiteRule, count_words
 from tests.conftest import PAGES
 
@@ -226,6 +227,19 @@ def test_list_item_keeps_its_text_before_a_nested_list() -> None:
         "After the list.",
     ]
     assert blocks[0].link_chars == len("running")
+
+
+def test_second_opinion_text_is_spaced_as_rendered() -> None:
+    """Readability's loose text: no space is added before a comma after a link, none inside
+    a word split by markup, and one between two boxes."""
+    root = lxml.html.fromstring(
+        "<div>Some <a>link</a>, more<aside>Box</aside>next <b>Hel</b>lo<p>para</p>tail</div>"
+    )
+    assert [b.text for b in _html_blocks(root)] == [
+        "Some link, more Box next Hello",
+        "para",
+        "tail",
+    ]
 
 
 def test_second_opinion_keeps_inline_formulas() -> None:

@@ -61,6 +61,11 @@ _INLINE_TAGS = frozenset({"hi", "ref", "lb", "del", "graphic", "span"})
 SECOND_OPINION_CONTAINS = 0.95
 SECOND_OPINION_GAIN = 0.03  # words it adds, as a share of the first one's
 _HTML_LEAVES = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "dt", "dd", "tr"})
+_HTML_INLINE = frozenset(
+    {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "font", "i"}
+    | {"img", "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup"}
+    | {"time", "u", "var"}
+)
 _HTML_CONTAINERS = frozenset({"p", "ul", "ol", "dl", "table", "blockquote", "div", "section"})
 _HTML_BREAKS = frozenset(
     {"div", "section", "article", "main", "header", "blockquote", "ul", "ol", "dl", "table"}
@@ -214,8 +219,10 @@ def _html_blocks(element: Any) -> Iterator[_Block]:
         elif tag in _HTML_BREAKS or tag in _HTML_LEAVES:
             yield from _loose(pending)
             yield from _html_blocks(child)
-        elif tag:
+        elif tag in _HTML_INLINE:
             pending.append(child.text_content())
+        elif tag:
+            pending.append(f" {child.text_content()} ")  # another box: words do not run on
         pending.append(child.tail or "")
     yield from _loose(pending)
 
@@ -231,7 +238,7 @@ def _html_block(element: Any) -> _Block:
 
 
 def _loose(pending: list[str]) -> Iterator[_Block]:
-    text = _collapse(" ".join(pending))
+    text = _collapse("".join(pending))  # the pieces are adjacent in the document
     pending.clear()
     if text:
         yield _Block(text, 0)
