@@ -12,7 +12,13 @@ from selectolax.lexbor import LexborHTMLParser
 
 from archiver.clean import clean_tree, is_furniture_name
 from archiver.errors import ExtractError, NotAnArticle
-from archiver.extract import _html_blocks, _walk, extract_article, paragraph_fingerprint
+from archiver.extract import (
+    _html_blocks,
+    _readability,
+    _walk,
+    extract_article,
+    paragraph_fingerprint,
+)
 from archiver.models import SiteRule, count_words
 from tests.conftest import PAGES
 
@@ -240,6 +246,20 @@ def test_second_opinion_text_is_spaced_as_rendered() -> None:
         "para",
         "tail",
     ]
+
+
+def test_a_line_break_parts_words() -> None:
+    """`line<br>next` is two words in the text, whichever extractor kept the paragraph."""
+    verse = "Première ligne du poème qui est longue<br>seconde ligne qui suit<br/>troisième. "
+    html = (
+        f"<html><body><article><p>{verse * 3}</p>"
+        f"<p>{'Un autre paragraphe avec assez de mots pour passer le seuil. ' * 4}</p>"
+        "</article></body></html>"
+    )
+    text = extract_article(html).text
+    assert "longue seconde" in text and "suit troisième" in text
+    second_opinion = " ".join(b.text for b in _readability(html))
+    assert "longue seconde" in second_opinion and "suit troisième" in second_opinion
 
 
 def test_second_opinion_keeps_inline_formulas() -> None:

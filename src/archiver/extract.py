@@ -112,7 +112,7 @@ def extract_article(
     clean_tree(tree)
     cleaned = _protect_nbsp(tree.html or "")
     doc = _trafilatura(cleaned, url)
-    blocks = _body_blocks(_walk(doc.body) if doc is not None and doc.body is not None else [], meta)
+    blocks = _body_blocks(_xml_blocks(getattr(doc, "body", None)), meta)
     # trafilatura drops some text (MathML, repeated paragraphs, odd markup): a second opinion.
     second = _body_blocks(_readability(cleaned), meta)
     if _is_better(second, blocks):
@@ -122,7 +122,7 @@ def extract_article(
         clean_tree(cautious, thorough=False)
         fallback = _trafilatura(_protect_nbsp(cautious.html or ""), url)
         body = getattr(fallback, "body", None)
-        fallback_blocks = _body_blocks(_walk(body) if body is not None else [], meta)
+        fallback_blocks = _body_blocks(_xml_blocks(body), meta)
         if _word_count(fallback_blocks) > _word_count(blocks):
             doc, blocks = fallback, fallback_blocks
     fingerprints = tuple(paragraph_fingerprint(b.text) for b in blocks)
@@ -203,6 +203,8 @@ def _readability(html: str) -> list[_Block]:
         root = lxml.html.fromstring(summary)
     except (Unparseable, ValueError, TypeError, etree.LxmlError, RecursionError):
         return []  # a second opinion that cannot be had changes nothing
+    for br in root.iter("br"):
+        br.tail = "\n" + (br.tail or "")  # a line break parts words
     return list(_html_blocks(root))
 
 
@@ -279,6 +281,15 @@ def _is_byline(block: _Block, author: str | None) -> bool:
 def _is_dateline(block: _Block) -> bool:
     """A short line near the top that dates the article ("Published May 14, 2024 …")."""
     return count_words(block.text) <= BYLINE_MAX_WORDS and bool(_DATELINE.match(block.text))
+
+
+def _xml_blocks(body: Any) -> list[_Block]:
+    """The blocks of trafilatura's body; a line break (`<br>`, its `lb`) parts words."""
+    if body is None:
+        return []
+    for br in body.iter("lb"):
+        br.tail = "\n" + (br.tail or "")
+    return list(_walk(body))
 
 
 def _walk(element: Any) -> Iterator[_Block]:
