@@ -262,6 +262,24 @@ def test_a_line_break_parts_words() -> None:
     assert "longue seconde" in second_opinion and "suit troisième" in second_opinion
 
 
+def test_paragraphs_written_with_breaks_in_a_layout_table() -> None:
+    """Text and `<br><br>` in a layout table's cell come out as paragraphs, a link inside a
+    sentence keeps its spaces ("a affirmé que"), the menu row of links is dropped."""
+    text = extract_article((PAGES / "br-paragraphs-fr.html").read_bytes()).text
+    assert len(text.split("\n\n")) == 4
+    assert "l'opposition a affirmé que le coût" in text
+    assert "Accueil" not in text
+
+
+def test_a_data_table_row_stays_one_line() -> None:
+    """A table of short cells is data: each row is one block, cells joined by " | "."""
+    root = etree.fromstring(
+        "<body><table><row><cell>Ville</cell><cell>Habitants</cell></row>"
+        "<row><cell><p>Brest</p></cell><cell>139 926</cell></row></table></body>"
+    )
+    assert [b.text for b in _walk(root)] == ["Ville | Habitants", "Brest | 139 926"]
+
+
 def test_second_opinion_keeps_inline_formulas() -> None:
     """Readability's candidate wins when it holds trafilatura's text and more (MathML here)."""
     article = extract_article((PAGES / "mathml-fr.html").read_bytes())

@@ -77,7 +77,9 @@ _DATELINE = re.compile(
     re.IGNORECASE,
 )
 _TOKEN = re.compile(r"\w+")
+_BREAKS = re.compile(r"(?:<br\s*/?>\s*){2,}", re.IGNORECASE)
 REPEATED_TIMES = 3
+LAYOUT_CELL_WORDS = 80  # a data table's cell is rarely longer than this
 REPEATED_MAX_WORDS = 12
 
 
@@ -110,7 +112,7 @@ def extract_article(
         tree = _apply_site_rule(tree, site_rule)
     cautious = tree.clone()
     clean_tree(tree)
-    cleaned = _protect_nbsp(tree.html or "")
+    cleaned = _protect_nbsp(_paragraphs_at_breaks(tree.html or ""))
     doc = _trafilatura(cleaned, url)
     blocks = _body_blocks(_xml_blocks(getattr(doc, "body", None)), meta)
     # trafilatura drops some text (MathML, repeated paragraphs, odd markup): a second opinion.
@@ -120,7 +122,7 @@ def extract_article(
     if _word_count(blocks) < min_words:
         # The thorough clean-up may have removed a body: second opinion on a cautious one.
         clean_tree(cautious, thorough=False)
-        fallback = _trafilatura(_protect_nbsp(cautious.html or ""), url)
+        fallback = _trafilatura(_protect_nbsp(_paragraphs_at_breaks(cautious.html or "")), url)
         body = getattr(fallback, "body", None)
         fallback_blocks = _body_blocks(_xml_blocks(body), meta)
         if _word_count(fallback_blocks) > _word_count(blocks):
@@ -304,10 +306,15 @@ def _walk(element: Any) -> Iterator[_Block]:
             text = child.xpath("string()")
             pending.append(text)
             links += len(_collapse(text)) if tag == "ref" else 0
+        elif tag == "row" and _is_layout_row(child):
+            yield from _flush(pending, links)
+            links = 0
+            for cell in child:
+                yield from _walk(cell)
         elif tag == "row":
             yield from _flush(pending, links)
             links = 0
-            yield _Block(" | ".join(_collapse(c.xpath("string()")) for c in child), 0)
+            yield _row(child)
         elif tag in _BLOCK_TAGS and not any(
             isinstance(c.tag, str) and c.tag not in _INLINE_TAGS for c in child
         ):
@@ -320,6 +327,27 @@ def _walk(element: Any) -> Iterator[_Block]:
             yield from _walk(child)
         pending.append(child.tail or "")
     yield from _flush(pending, links)
+
+
+def _is_layout_row(row: Any) -> bool:
+    """A table row used for layout, not for data: a cell holds a heading, a list or a table,
+    several paragraphs, or the length of an article's paragraph."""
+    for cell in row:
+        blocks = [n.tag for n in cell if isinstance(n.tag, str) and n.tag not in _INLINE_TAGS]
+        if {"head", "list", "table"} & set(blocks) or len(blocks) > 1:
+            return True
+        if count_words(cell.xpath("string()")) > LAYOUT_CELL_WORDS:
+            return True
+    return False
+
+
+def _row(row: Any) -> _Block:
+    """A data table's row as one block, its cells joined by " | "."""
+    cells = [_collapse(c.xpath("string()")) for c in row]
+    links = sum(len(_collapse(r.xpath("string()"))) for r in row.iter("ref"))
+    text = " | ".join(cells)
+    # Separators are not text: a row of links only (a menu) counts as all links.
+    return _Block(text, min(len(text), links + 3 * (len(cells) - 1)) if links else 0)
 
 
 def _flush(pending: list[str], link_chars: int) -> Iterator[_Block]:
@@ -380,6 +408,13 @@ def _article(
         tags=meta.tags or tuple(str(t) for t in doc_tags if str(t).strip()),
         paragraph_fingerprints=fingerprints,
     )
+
+
+def _paragraphs_at_breaks(html: str) -> str:
+    """Two or more `<br>` in a row end a paragraph, as readers see it. Old templates write
+    whole articles as text and `<br><br>` in one `<div>`; given that, trafilatura cuts
+    paragraphs at links and glues the next word on ("the plaintiffs / allegedthat Lahav")."""
+    return _BREAKS.sub("</p><p>", html)
 
 
 def _protect_nbsp(html: str) -> str:
