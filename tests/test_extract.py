@@ -10,15 +10,10 @@ import pytest
 from lxml import etree
 from selectolax.lexbor import LexborHTMLParser
 
+from archiver.blocks import html_blocks, walk
 from archiver.clean import clean_tree, is_furniture_name
 from archiver.errors import ExtractError, NotAnArticle
-from archiver.extract import (
-    _html_blocks,
-    _readability,
-    _walk,
-    extract_article,
-    paragraph_fingerprint,
-)
+from archiver.extract import _readability, extract_article, paragraph_fingerprint
 from archiver.models import SiteRule, count_words
 from tests.conftest import PAGES
 
@@ -224,7 +219,7 @@ def test_list_item_keeps_its_text_before_a_nested_list() -> None:
         "<item>the first</item><item>the second</item></list> and more</item></list>"
         "<p>After <hi>the</hi> list.</p></body>"
     )
-    blocks = list(_walk(root))
+    blocks = list(walk(root))
     assert [b.text for b in blocks] == [
         "Three experiments are running:",
         "the first",
@@ -241,7 +236,7 @@ def test_second_opinion_text_is_spaced_as_rendered() -> None:
     root = lxml.html.fromstring(
         "<div>Some <a>link</a>, more<aside>Box</aside>next <b>Hel</b>lo<p>para</p>tail</div>"
     )
-    assert [b.text for b in _html_blocks(root)] == [
+    assert [b.text for b in html_blocks(root)] == [
         "Some link, more Box next Hello",
         "para",
         "tail",
@@ -277,7 +272,7 @@ def test_a_data_table_row_stays_one_line() -> None:
         "<body><table><row><cell>Ville</cell><cell>Habitants</cell></row>"
         "<row><cell><p>Brest</p></cell><cell>139 926</cell></row></table></body>"
     )
-    assert [b.text for b in _walk(root)] == ["Ville | Habitants", "Brest | 139 926"]
+    assert [b.text for b in walk(root)] == ["Ville | Habitants", "Brest | 139 926"]
 
 
 def test_second_opinion_keeps_inline_formulas() -> None:

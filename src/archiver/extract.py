@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import lxml.html
@@ -23,6 +21,7 @@ from readability import Document
 from readability.readability import Unparseable
 from selectolax.lexbor import LexborHTMLParser
 
+from archiver.blocks import NBSP_MARK, Block, collapse, html_blocks, xml_blocks
 from archiver.charsets import decode_html
 from archiver.clean import clean_tree
 from archiver.errors import ExtractError, NotAnArticle
@@ -30,7 +29,6 @@ from archiver.language import detect_language
 from archiver.metadata import (
     PageMetadata,
     clean_author,
-    collapse_spaces,
     normalize_date,
     normalize_language,
     read_metadata,
@@ -42,9 +40,6 @@ MAX_LINK_SHARE = 0.5  # a "body" that is mostly link text is a list of links, no
 _COUNTER = re.compile(
     r"^\d+\s+(comments?|commentaires?|kommentare?|comentarios?|commenti|reacties)$", re.I
 )
-# A letter no European page uses, standing in for U+00A0 while trafilatura works (a private-use
-# character would be deleted, a space-like one collapsed).
-NBSP_MARK = "\u01c2"
 MANY_TAGS = 20_000
 MAX_DEPTH = 5_000
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(/?)>")
@@ -54,23 +49,9 @@ _VOID = frozenset(
 )
 HEAD_BLOCKS = 3  # how far from the top kickers, headlines and bylines are looked for
 BYLINE_MAX_WORDS = 20
-_BLOCK_TAGS = frozenset({"p", "head", "item", "row", "quote", "code"})
-# trafilatura's inline elements: highlighting, links, line breaks, deletions, images.
-_INLINE_TAGS = frozenset({"hi", "ref", "lb", "del", "graphic", "span"})
 # The second opinion wins when it holds nearly all of the first one's text and adds to it.
 SECOND_OPINION_CONTAINS = 0.95
 SECOND_OPINION_GAIN = 0.03  # words it adds, as a share of the first one's
-_HTML_LEAVES = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "dt", "dd", "tr"})
-_HTML_INLINE = frozenset(
-    {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "font", "i"}
-    | {"img", "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup"}
-    | {"time", "u", "var"}
-)
-_HTML_CONTAINERS = frozenset({"p", "ul", "ol", "dl", "table", "blockquote", "div", "section"})
-_HTML_BREAKS = frozenset(
-    {"div", "section", "article", "main", "header", "blockquote", "ul", "ol", "dl", "table"}
-    | {"tbody", "thead", "tfoot", "figure", "br", "hr"}
-)
 _DATELINE = re.compile(
     r"^(?:published|updated|posted|last updated|publié|mis à jour|modifié|veröffentlicht"
     r"|aktualisiert|publicado|actualizado|pubblicato|aggiornato|gepubliceerd)\b.*\d",
@@ -79,14 +60,7 @@ _DATELINE = re.compile(
 _TOKEN = re.compile(r"\w+")
 _BREAKS = re.compile(r"(?:<br\s*/?>\s*){2,}", re.IGNORECASE)
 REPEATED_TIMES = 3
-LAYOUT_CELL_WORDS = 80  # a data table's cell is rarely longer than this
 REPEATED_MAX_WORDS = 12
-
-
-@dataclass(frozen=True)
-class _Block:
-    text: str
-    link_chars: int
 
 
 def extract_article(
@@ -114,7 +88,7 @@ def extract_article(
     clean_tree(tree)
     cleaned = _protect_nbsp(_paragraphs_at_breaks(tree.html or ""))
     doc = _trafilatura(cleaned, url)
-    blocks = _body_blocks(_xml_blocks(getattr(doc, "body", None)), meta)
+    blocks = _body_blocks(xml_blocks(getattr(doc, "body", None)), meta)
     # trafilatura drops some text (MathML, repeated paragraphs, odd markup): a second opinion.
     second = _body_blocks(_readability(cleaned), meta)
     if _is_better(second, blocks):
@@ -124,7 +98,7 @@ def extract_article(
         clean_tree(cautious, thorough=False)
         fallback = _trafilatura(_protect_nbsp(_paragraphs_at_breaks(cautious.html or "")), url)
         body = getattr(fallback, "body", None)
-        fallback_blocks = _body_blocks(_xml_blocks(body), meta)
+        fallback_blocks = _body_blocks(xml_blocks(body), meta)
         if _word_count(fallback_blocks) > _word_count(blocks):
             doc, blocks = fallback, fallback_blocks
     fingerprints = tuple(paragraph_fingerprint(b.text) for b in blocks)
@@ -181,7 +155,7 @@ def _trafilatura(html: str, url: str | None) -> Any:
         raise ExtractError("parse_error", f"{type(exc).__name__}: {exc}") from exc
 
 
-def _body_blocks(found: Any, meta: PageMetadata) -> list[_Block]:
+def _body_blocks(found: Any, meta: PageMetadata) -> list[Block]:
     blocks = [b for b in found if b.text]
     if meta.title:
         # Kickers and breadcrumbs sit above the headline; the headline itself is the title.
@@ -198,7 +172,7 @@ def _body_blocks(found: Any, meta: PageMetadata) -> list[_Block]:
     ]
 
 
-def _readability(html: str) -> list[_Block]:
+def _readability(html: str) -> list[Block]:
     """Readability's article candidate, as blocks; none when it finds nothing."""
     try:
         summary = Document(html).summary(html_partial=True)
@@ -207,48 +181,10 @@ def _readability(html: str) -> list[_Block]:
         return []  # a second opinion that cannot be had changes nothing
     for br in root.iter("br"):
         br.tail = "\n" + (br.tail or "")  # a line break parts words
-    return list(_html_blocks(root))
+    return list(html_blocks(root))
 
 
-def _html_blocks(element: Any) -> Iterator[_Block]:
-    """Blocks of an HTML fragment: leaf blocks whole, loose text between blocks as paragraphs."""
-    pending: list[str] = [element.text or ""]
-    for child in element:
-        tag = child.tag if isinstance(child.tag, str) else ""
-        if tag in _HTML_LEAVES and not any(
-            isinstance(d.tag, str) and d.tag in _HTML_CONTAINERS for d in child.iterdescendants()
-        ):
-            yield from _loose(pending)
-            yield _html_block(child)
-        elif tag in _HTML_BREAKS or tag in _HTML_LEAVES:
-            yield from _loose(pending)
-            yield from _html_blocks(child)
-        elif tag in _HTML_INLINE:
-            pending.append(child.text_content())
-        elif tag:
-            pending.append(f" {child.text_content()} ")  # another box: words do not run on
-        pending.append(child.tail or "")
-    yield from _loose(pending)
-
-
-def _html_block(element: Any) -> _Block:
-    if element.tag == "tr":
-        cells = [c for c in element if isinstance(c.tag, str)]
-        text = " | ".join(t for t in (_collapse(c.text_content()) for c in cells) if t)
-    else:
-        text = _collapse(element.text_content())
-    link_chars = sum(len(_collapse(a.text_content())) for a in element.iter("a"))
-    return _Block(text, link_chars)
-
-
-def _loose(pending: list[str]) -> Iterator[_Block]:
-    text = _collapse("".join(pending))  # the pieces are adjacent in the document
-    pending.clear()
-    if text:
-        yield _Block(text, 0)
-
-
-def _is_better(second: list[_Block], first: list[_Block]) -> bool:
+def _is_better(second: list[Block], first: list[Block]) -> bool:
     """Whether the second opinion holds nearly all the first one's text, and adds to it."""
     if not second or _link_share(second) > MAX_LINK_SHARE:
         return False
@@ -261,18 +197,18 @@ def _is_better(second: list[_Block], first: list[_Block]) -> bool:
     return shared >= SECOND_OPINION_CONTAINS * words and added >= SECOND_OPINION_GAIN * words
 
 
-def _shingles(blocks: list[_Block]) -> Counter[str]:
+def _shingles(blocks: list[Block]) -> Counter[str]:
     # Words, not word sequences: a candidate that adds inline words (MathML, emoji, links)
     # inside the first one's sentences still holds them.
     return Counter(w.casefold() for b in blocks for w in _TOKEN.findall(b.text))
 
 
-def _link_share(blocks: list[_Block]) -> float:
+def _link_share(blocks: list[Block]) -> float:
     chars = sum(len(b.text) for b in blocks)
     return sum(b.link_chars for b in blocks) / chars if chars else 0.0
 
 
-def _is_byline(block: _Block, author: str | None) -> bool:
+def _is_byline(block: Block, author: str | None) -> bool:
     """A short line near the top that names the author ("Par X · Publié le …")."""
     if not author or count_words(block.text) > BYLINE_MAX_WORDS:
         return False
@@ -280,97 +216,19 @@ def _is_byline(block: _Block, author: str | None) -> bool:
     return any(name.casefold() in text for name in author.split("; ") if name)
 
 
-def _is_dateline(block: _Block) -> bool:
+def _is_dateline(block: Block) -> bool:
     """A short line near the top that dates the article ("Published May 14, 2024 …")."""
     return count_words(block.text) <= BYLINE_MAX_WORDS and bool(_DATELINE.match(block.text))
 
 
-def _xml_blocks(body: Any) -> list[_Block]:
-    """The blocks of trafilatura's body; a line break (`<br>`, its `lb`) parts words."""
-    if body is None:
-        return []
-    for br in body.iter("lb"):
-        br.tail = "\n" + (br.tail or "")
-    return list(_walk(body))
-
-
-def _walk(element: Any) -> Iterator[_Block]:
-    """Blocks of trafilatura's XML: leaf blocks whole; in a block that also holds blocks (a
-    list item with a nested list, a quote with paragraphs), the loose text between them is a
-    block of its own, so "We are running three experiments:" is not lost before its list."""
-    pending: list[str] = [element.text or ""]
-    links = 0
-    for child in element:
-        tag = child.tag if isinstance(child.tag, str) else ""
-        if tag in _INLINE_TAGS:
-            text = child.xpath("string()")
-            pending.append(text)
-            links += len(_collapse(text)) if tag == "ref" else 0
-        elif tag == "row" and _is_layout_row(child):
-            yield from _flush(pending, links)
-            links = 0
-            for cell in child:
-                yield from _walk(cell)
-        elif tag == "row":
-            yield from _flush(pending, links)
-            links = 0
-            yield _row(child)
-        elif tag in _BLOCK_TAGS and not any(
-            isinstance(c.tag, str) and c.tag not in _INLINE_TAGS for c in child
-        ):
-            yield from _flush(pending, links)
-            links = 0
-            yield _block(child)
-        elif tag:
-            yield from _flush(pending, links)
-            links = 0
-            yield from _walk(child)
-        pending.append(child.tail or "")
-    yield from _flush(pending, links)
-
-
-def _is_layout_row(row: Any) -> bool:
-    """A table row used for layout, not for data: a cell holds a heading, a list or a table,
-    several paragraphs, or the length of an article's paragraph."""
-    for cell in row:
-        blocks = [n.tag for n in cell if isinstance(n.tag, str) and n.tag not in _INLINE_TAGS]
-        if {"head", "list", "table"} & set(blocks) or len(blocks) > 1:
-            return True
-        if count_words(cell.xpath("string()")) > LAYOUT_CELL_WORDS:
-            return True
-    return False
-
-
-def _row(row: Any) -> _Block:
-    """A data table's row as one block, its cells joined by " | "."""
-    cells = [_collapse(c.xpath("string()")) for c in row]
-    links = sum(len(_collapse(r.xpath("string()"))) for r in row.iter("ref"))
-    text = " | ".join(cells)
-    # Separators are not text: a row of links only (a menu) counts as all links.
-    return _Block(text, min(len(text), links + 3 * (len(cells) - 1)) if links else 0)
-
-
-def _flush(pending: list[str], link_chars: int) -> Iterator[_Block]:
-    text = _collapse("".join(pending))  # the pieces are adjacent in the document
-    pending.clear()
-    if text:
-        yield _Block(text, min(link_chars, len(text)))
-
-
-def _block(element: Any) -> _Block:
-    text = _collapse(element.xpath("string()"))
-    link_chars = sum(len(_collapse(r.xpath("string()"))) for r in element.iter("ref"))
-    return _Block(text, link_chars)
-
-
-def _is_furniture_block(block: _Block) -> bool:
+def _is_furniture_block(block: Block) -> bool:
     """A counter ("0 Comments") or a short paragraph that is only a link ("source")."""
     if _COUNTER.match(block.text):
         return True
     return block.link_chars >= len(block.text) and len(block.text.split()) <= 4
 
 
-def _quality_gate(blocks: list[_Block], min_words: int) -> None:
+def _quality_gate(blocks: list[Block], min_words: int) -> None:
     words = _word_count(blocks)
     if words == 0:
         raise NotAnArticle("empty", "no article text found")
@@ -386,11 +244,11 @@ def _quality_gate(blocks: list[_Block], min_words: int) -> None:
 
 
 def _article(
-    blocks: list[_Block], meta: PageMetadata, doc: Any, fingerprints: tuple[str, ...]
+    blocks: list[Block], meta: PageMetadata, doc: Any, fingerprints: tuple[str, ...]
 ) -> Article:
     def doc_field(name: str) -> str | None:
         value = getattr(doc, name, None)
-        return (_collapse(value) or None) if isinstance(value, str) else None
+        return (collapse(value) or None) if isinstance(value, str) else None
 
     doc_tags = getattr(doc, "tags", None) or []
     return Article(
@@ -426,13 +284,9 @@ def _protect_nbsp(html: str) -> str:
     return html
 
 
-def _collapse(text: str) -> str:
-    return collapse_spaces(text.replace(NBSP_MARK, "\xa0"))
-
-
 def _same_text(a: str, b: str) -> bool:
-    return _collapse(a).casefold() == _collapse(b).casefold()
+    return collapse(a).casefold() == collapse(b).casefold()
 
 
-def _word_count(blocks: list[_Block]) -> int:
+def _word_count(blocks: list[Block]) -> int:
     return sum(count_words(b.text) for b in blocks)

@@ -1,0 +1,160 @@
+"""Text blocks from what the extractors return: trafilatura's XML and readability's HTML
+become ordered paragraphs, headings, list items and table rows, spaced as a reader sees them
+(a line break parts words, a link inside a sentence does not)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from archiver.metadata import collapse_spaces
+from archiver.models import count_words
+
+# A letter no European page uses, standing in for U+00A0 while trafilatura works (a private-use
+# character would be deleted, a space-like one collapsed).
+NBSP_MARK = "\u01c2"
+_BLOCK_TAGS = frozenset({"p", "head", "item", "row", "quote", "code"})
+# trafilatura's inline elements: highlighting, links, line breaks, deletions, images.
+_INLINE_TAGS = frozenset({"hi", "ref", "lb", "del", "graphic", "span"})
+_HTML_LEAVES = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "dt", "dd", "tr"})
+_HTML_INLINE = frozenset(
+    {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "font", "i"}
+    | {"img", "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup"}
+    | {"time", "u", "var"}
+)
+_HTML_CONTAINERS = frozenset({"p", "ul", "ol", "dl", "table", "blockquote", "div", "section"})
+_HTML_BREAKS = frozenset(
+    {"div", "section", "article", "main", "header", "blockquote", "ul", "ol", "dl", "table"}
+    | {"tbody", "thead", "tfoot", "figure", "br", "hr"}
+)
+LAYOUT_CELL_WORDS = 80  # a data table's cell is rarely longer than this
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph, heading, list item or table row, and how much of it is link text."""
+
+    text: str
+    link_chars: int
+
+
+def xml_blocks(body: Any) -> list[Block]:
+    """The blocks of trafilatura's body; a line break (`<br>`, its `lb`) parts words."""
+    if body is None:
+        return []
+    for br in body.iter("lb"):
+        br.tail = "\n" + (br.tail or "")
+    return list(walk(body))
+
+
+def walk(element: Any) -> Iterator[Block]:
+    """Blocks of trafilatura's XML: leaf blocks whole; in a block that also holds blocks (a
+    list item with a nested list, a quote with paragraphs), the loose text between them is a
+    block of its own, so "We are running three experiments:" is not lost before its list."""
+    pending: list[str] = [element.text or ""]
+    links = 0
+    for child in element:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag in _INLINE_TAGS:
+            text = child.xpath("string()")
+            pending.append(text)
+            links += len(collapse(text)) if tag == "ref" else 0
+        elif tag == "row" and _is_layout_row(child):
+            yield from _flush(pending, links)
+            links = 0
+            for cell in child:
+                yield from walk(cell)
+        elif tag == "row":
+            yield from _flush(pending, links)
+            links = 0
+            yield _row(child)
+        elif tag in _BLOCK_TAGS and not any(
+            isinstance(c.tag, str) and c.tag not in _INLINE_TAGS for c in child
+        ):
+            yield from _flush(pending, links)
+            links = 0
+            yield _block(child)
+        elif tag:
+            yield from _flush(pending, links)
+            links = 0
+            yield from walk(child)
+        pending.append(child.tail or "")
+    yield from _flush(pending, links)
+
+
+def _is_layout_row(row: Any) -> bool:
+    """A table row used for layout, not for data: a cell holds a heading, a list or a table,
+    several paragraphs, or the length of an article's paragraph."""
+    for cell in row:
+        blocks = [n.tag for n in cell if isinstance(n.tag, str) and n.tag not in _INLINE_TAGS]
+        if {"head", "list", "table"} & set(blocks) or len(blocks) > 1:
+            return True
+        if count_words(cell.xpath("string()")) > LAYOUT_CELL_WORDS:
+            return True
+    return False
+
+
+def _row(row: Any) -> Block:
+    """A data table's row as one block, its cells joined by " | "."""
+    cells = [collapse(c.xpath("string()")) for c in row]
+    links = sum(len(collapse(r.xpath("string()"))) for r in row.iter("ref"))
+    text = " | ".join(cells)
+    # Separators are not text: a row of links only (a menu) counts as all links.
+    return Block(text, min(len(text), links + 3 * (len(cells) - 1)) if links else 0)
+
+
+def _flush(pending: list[str], link_chars: int) -> Iterator[Block]:
+    text = collapse("".join(pending))  # the pieces are adjacent in the document
+    pending.clear()
+    if text:
+        yield Block(text, min(link_chars, len(text)))
+
+
+def _block(element: Any) -> Block:
+    text = collapse(element.xpath("string()"))
+    link_chars = sum(len(collapse(r.xpath("string()"))) for r in element.iter("ref"))
+    return Block(text, link_chars)
+
+
+def html_blocks(element: Any) -> Iterator[Block]:
+    """Blocks of an HTML fragment: leaf blocks whole, loose text between blocks as paragraphs."""
+    pending: list[str] = [element.text or ""]
+    for child in element:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag in _HTML_LEAVES and not any(
+            isinstance(d.tag, str) and d.tag in _HTML_CONTAINERS for d in child.iterdescendants()
+        ):
+            yield from _loose(pending)
+            yield _html_block(child)
+        elif tag in _HTML_BREAKS or tag in _HTML_LEAVES:
+            yield from _loose(pending)
+            yield from html_blocks(child)
+        elif tag in _HTML_INLINE:
+            pending.append(child.text_content())
+        elif tag:
+            pending.append(f" {child.text_content()} ")  # another box: words do not run on
+        pending.append(child.tail or "")
+    yield from _loose(pending)
+
+
+def _html_block(element: Any) -> Block:
+    if element.tag == "tr":
+        cells = [c for c in element if isinstance(c.tag, str)]
+        text = " | ".join(t for t in (collapse(c.text_content()) for c in cells) if t)
+    else:
+        text = collapse(element.text_content())
+    link_chars = sum(len(collapse(a.text_content())) for a in element.iter("a"))
+    return Block(text, link_chars)
+
+
+def _loose(pending: list[str]) -> Iterator[Block]:
+    text = collapse("".join(pending))  # the pieces are adjacent in the document
+    pending.clear()
+    if text:
+        yield Block(text, 0)
+
+
+def collapse(text: str) -> str:
+    """Spaces collapsed, the non-breaking ones put back."""
+    return collapse_spaces(text.replace(NBSP_MARK, "\xa0"))
