@@ -491,3 +491,18 @@ def test_a_feed_over_10_mb_is_refused_and_a_sitemap_is_not(
     assert "too_large" in result.stderr and "big.rss" in result.stderr
     assert counts["feed"]["failed"] == 1
     assert counts["sitemap"]["new"] == 1
+
+
+def test_run_one_source_by_name(server: FixtureServer, tmp_path: Path) -> None:
+    """`run --source NAME` reads only that source; an unknown name is a usage error."""
+    build_site(server)
+    config = write_config(tmp_path, server)
+    result = CliRunner().invoke(
+        cli, ["run", "--config", str(config), "--json", "--source", "listing"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert [s["source"] for s in json.loads(result.stdout)["sources"]] == ["listing"]
+    assert "/feed.rss" not in server.requests and "/opinions/" in server.requests
+    wrong = CliRunner().invoke(cli, ["run", "--config", str(config), "--source", "nope"])
+    assert wrong.exit_code == 2
+    assert "no source named nope (feed, listing, sitemap, watched)" in wrong.stderr

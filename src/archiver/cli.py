@@ -82,7 +82,12 @@ def fetch(urls: tuple[str, ...], config_path: Path | None, db_path: Path | None)
 @config_option
 @db_option
 @json_option
-def run(config_path: Path | None, db_path: Path | None, as_json: bool) -> None:
+@click.option(
+    "--source", "names", multiple=True, metavar="NAME", help="Only this source (repeatable)."
+)
+def run(
+    config_path: Path | None, db_path: Path | None, as_json: bool, names: tuple[str, ...]
+) -> None:
     """Archive every source listed in the configuration (the cron job).
 
     Quiet unless something fails: errors on stderr, then one summary line; a progress bar
@@ -95,6 +100,10 @@ def run(config_path: Path | None, db_path: Path | None, as_json: bool) -> None:
     config = _load(config_path, required=True)
     if not config.sources:
         _fail(f"{config.path}: no [[sources]] configured", EXIT_USAGE)
+    try:
+        config = config.only_sources(names)
+    except ConfigError as exc:
+        _fail(str(exc), EXIT_USAGE)
     path = db_path or config.archive.path
     with (
         _locked(path),

@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -110,6 +110,20 @@ class Config:
     recheck: RecheckSettings = field(default_factory=RecheckSettings)
     sources: tuple[SourceSettings, ...] = ()
     sites: tuple[SiteRule, ...] = ()
+
+    def only_sources(self, names: Iterable[str]) -> Config:
+        """The same configuration with only the named sources (all when none is named)."""
+        wanted = list(dict.fromkeys(names))
+        if not wanted:
+            return self
+        known = {s.name for s in self.sources}
+        unknown = [n for n in wanted if n not in known]
+        if unknown:
+            listed = ", ".join(sorted(known)) or "none"
+            raise ConfigError(
+                str(self.path), "sources", f"no source named {', '.join(unknown)} ({listed})"
+            )
+        return replace(self, sources=tuple(s for s in self.sources if s.name in wanted))
 
     def site_rule(self, url: str) -> SiteRule | None:
         """The `[[sites]]` rule for a URL's host (`www.` ignored), if any."""
