@@ -107,15 +107,24 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _SPLIT = re.compile(r"[-_\s]+")
 
 
+def _lowered(name: str) -> str:
+    """`cookieBanner` as `cookie-banner`."""
+    return _CAMEL.sub("-", name).lower()
+
+
+def _parts(lowered: str) -> list[str]:
+    return [p for p in _SPLIT.split(lowered) if p]
+
+
 def is_furniture_name(value: str, words: frozenset[str] = FURNITURE_WORDS) -> bool:
     """True when a class or id value names a kind of furniture (`share-bar`, `cookieBanner`)."""
     for name in value.split():
-        lowered = _CAMEL.sub("-", name).lower()
+        lowered = _lowered(name)
         if lowered.startswith(TAXONOMY_PREFIXES):
             continue
         if words is FURNITURE_WORDS and any(phrase in lowered for phrase in FURNITURE_PHRASES):
             return True
-        parts = [p for p in _SPLIT.split(lowered) if p]
+        parts = _parts(lowered)
         if _is_negated(parts):
             continue
         if any(p in words for p in parts) or "".join(parts) in words:
@@ -155,7 +164,7 @@ def _drop_negated_names(tree: LexborHTMLParser) -> None:
             if not value:
                 continue
             names = value.split()
-            kept = [n for n in names if not _is_negated(_SPLIT.split(_CAMEL.sub("-", n).lower()))]
+            kept = [n for n in names if not _is_negated(_parts(_lowered(n)))]
             if len(kept) < len(names):
                 node.attrs[attr] = " ".join(kept)
 

@@ -88,6 +88,8 @@ class ExtractError(ArchiverError):
 class NotAnArticle(ExtractError):
     """The page holds no article worth storing (navigation only, cookie wall, too short)."""
 
+    REASONS = ("empty", "too_short", "navigation")
+
 
 class StoreError(ArchiverError):
     """The archive cannot be opened, migrated or written."""

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from archiver.errors import StoreError
+from archiver.errors import NotAnArticle, StoreError
 from archiver.models import OUTCOMES, FetchRecord, RunReport, iso_utc
 from archiver.urls import normalize_url
 
@@ -89,9 +89,6 @@ def recent_articles(db: Database, source: str, since: datetime) -> list[KnownUrl
     return [KnownUrl(*row) for row in found]
 
 
-REFUSALS = ("empty", "too_short", "navigation")  # NotAnArticle reasons: a later visit may differ
-
-
 def recent_refusals(db: Database, source: str, since: datetime) -> list[KnownUrl]:
     """Pages of `source` the extractor refused, first fetched since `since`: a stub or a
     page shown before its text was ready is re-checked like an article."""
@@ -99,9 +96,9 @@ def recent_refusals(db: Database, source: str, since: datetime) -> list[KnownUrl
         "SELECT s.url, NULL, (SELECT min(fetched_at) FROM fetches WHERE url = s.url) AS born, "
         "NULL, s.last_fetched, s.etag, s.last_modified, s.kind "
         "FROM (SELECT DISTINCT url FROM fetches WHERE fetched_at >= ? AND source = ? "
-        f"AND reason IN ({', '.join('?' * len(REFUSALS))})) f "
+        f"AND reason IN ({', '.join('?' * len(NotAnArticle.REASONS))})) f "
         "JOIN url_state s ON s.url = f.url AND s.kind = 'not_article' WHERE born >= ?",
-        [iso_utc(since), source, *REFUSALS, iso_utc(since)],
+        [iso_utc(since), source, *NotAnArticle.REASONS, iso_utc(since)],
     ).fetchall()
     return [KnownUrl(*row) for row in found]
 
