@@ -22,7 +22,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from archiver import export, queries, schema, store
+from archiver.archive import export, queries, schema, store
 from archiver.models import Article, FetchRecord, Page
 
 PAGES = Path(__file__).parent.parent / "tests" / "fixtures" / "pages"

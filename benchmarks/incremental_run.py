@@ -18,9 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from archiver.archive.schema import open_archive
 from archiver.config import load_config
 from archiver.pipeline import run_sources
-from archiver.schema import open_archive
 
 FIXTURE = Path(__file__).parent.parent / "tests" / "fixtures" / "pages" / "blog-comments-en.html"
 

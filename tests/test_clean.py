@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser
 
-from archiver.clean import clean_tree, find_furniture
+from archiver.extraction.clean import clean_tree, find_furniture
 from tests.conftest import PAGES
 
 STORY = "<p>" + "A sentence of the story that goes on for a while. " * 20 + "</p>"

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from archiver.cli import cli
-from archiver.models import count_words
+from archiver.text import count_words
 from tests.conftest import PAGES, FixtureServer, Route, expected
 
 COMMANDS = ("fetch", "run", "extract", "search", "show")

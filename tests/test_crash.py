@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from archiver import pipeline, schema, store
+from archiver import pipeline
+from archiver.archive import schema, store
 from archiver.config import load_config
 from archiver.errors import ExtractError, StoreError
 from archiver.models import Article

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from archiver import browse, queries
+from archiver.archive import datasette, queries
+from archiver.archive.schema import open_archive
 from archiver.cli import cli
-from archiver.schema import open_archive
 from tests.conftest import PAGES, FixtureServer, Route, expected
 
 HTML = {"Content-Type": "text/html"}
@@ -211,7 +211,7 @@ def test_stats(archive: tuple[Path, FixtureServer]) -> None:
 def test_serve_without_datasette(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without Datasette installed, `serve` says how to install it (exit 2)."""
     open_archive(tmp_path / "a.db").close()
-    monkeypatch.setattr(browse.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(datasette.importlib.util, "find_spec", lambda name: None)
     result = invoke("serve", "--db", tmp_path / "a.db")
     assert result.exit_code == 2
     assert "pip install 'archiver[datasette]'" in result.stderr
@@ -221,7 +221,7 @@ def datasette_get(db: Path, path: str) -> Any:
     from datasette.app import Datasette
 
     async def go() -> Any:
-        ds = Datasette([str(db)], metadata=browse.metadata_for(db))
+        ds = Datasette([str(db)], metadata=datasette.metadata_for(db))
         response = await ds.client.get(path)
         assert response.status_code == 200, (path, response.text[:300])
         return response.json()

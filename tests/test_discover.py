@@ -9,12 +9,12 @@ import pytest
 
 from archiver.config import SourceSettings
 from archiver.discover import (
-    DiscoveryError,
     parse_feed,
     parse_listing,
     parse_sitemap,
     select_candidates,
 )
+from archiver.errors import DiscoveryError
 from archiver.models import Candidate, FeedHints
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from archiver.archive.schema import open_archive, schema_sql
 from archiver.cli import cli
-from archiver.schema import open_archive, schema_sql
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 

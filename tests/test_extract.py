@@ -10,11 +10,12 @@ import pytest
 from lxml import etree
 from selectolax.lexbor import LexborHTMLParser
 
-from archiver.blocks import html_blocks, walk
-from archiver.clean import clean_tree, is_furniture_name
 from archiver.errors import ExtractError, NotAnArticle
-from archiver.extract import _readability, extract_article, paragraph_fingerprint
-from archiver.models import SiteRule, count_words
+from archiver.extraction.blocks import html_blocks, walk
+from archiver.extraction.clean import clean_tree, is_furniture_name
+from archiver.extraction.extract import _readability, extract_article
+from archiver.models import SiteRule
+from archiver.text import count_words, paragraph_fingerprint
 from tests.conftest import PAGES
 
 CASES = sorted(p.name.removesuffix(".expected.json") for p in PAGES.glob("*.expected.json"))

@@ -11,8 +11,8 @@ import pytest
 
 from archiver.config import FetchSettings
 from archiver.errors import FetchError
-from archiver.fetch import Fetcher
 from archiver.models import Page
+from archiver.web.fetch import Fetcher
 from tests.conftest import FixtureServer, Route
 
 SETTINGS = FetchSettings(

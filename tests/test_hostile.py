@@ -22,14 +22,14 @@ import brotli  # type: ignore[import-untyped]
 import pytest
 from click.testing import CliRunner
 
-from archiver import transport as transport_module
-from archiver.addresses import is_public_address
 from archiver.cli import cli
 from archiver.config import FetchSettings
-from archiver.discover import DiscoveryError, parse_feed, parse_sitemap
-from archiver.errors import FetchError
-from archiver.fetch import DOCUMENT_MAX_BYTES, Fetcher
+from archiver.discover import parse_feed, parse_sitemap
+from archiver.errors import DiscoveryError, FetchError
 from archiver.models import NotModified, Page
+from archiver.web import transport as transport_module
+from archiver.web.addresses import is_public_address
+from archiver.web.fetch import DOCUMENT_MAX_BYTES, Fetcher
 from tests.conftest import FixtureServer, Route
 
 LIFETIME = 8.0  # no hostile server lives longer than this

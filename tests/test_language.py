@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archiver.language import detect_language
+from archiver.extraction.language import detect_language
 
 TEXTS = {
     "fr": "Le conseil municipal a voté mardi soir la création de trois nouvelles pistes "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from archiver.metadata import PageMetadata, clean_author, read_metadata
+from archiver.extraction.metadata import PageMetadata, clean_author, read_metadata
 
 
 def meta(head: str, body: str = "") -> PageMetadata:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from archiver.config import parse_config
 from archiver.errors import ConfigError, ExtractError
-from archiver.extract import extract_article
+from archiver.extraction.extract import extract_article
 from archiver.models import Article
 from archiver.urls import normalize_url
 

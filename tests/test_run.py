@@ -18,12 +18,12 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from archiver import schema
+from archiver.archive import schema
 from archiver.cli import cli
 from archiver.config import load_config
-from archiver.fetch import Fetcher
 from archiver.pipeline import run_sources
 from archiver.runlock import run_lock
+from archiver.web.fetch import Fetcher
 from tests.conftest import PAGES, FixtureServer, Route, expected
 
 HTML = {"Content-Type": "text/html"}

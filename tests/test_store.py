@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver import queries, schema, store
+from archiver.archive import queries, schema, store
 from archiver.errors import StoreError
 from archiver.models import Article, FetchRecord, Page
 

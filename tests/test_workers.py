@@ -10,7 +10,7 @@ import time
 import pytest
 
 from archiver.errors import ExtractError, NotAnArticle
-from archiver.extract import extract_article
+from archiver.extraction.extract import extract_article
 from archiver.models import Article
 from archiver.workers import ExtractionPool
 from tests.conftest import PAGES, expected

@@ -17,14 +17,15 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from sqlite_utils import Database
 
-from archiver import __version__, browse, export, queries, render, schema
+from archiver import __version__, render
+from archiver.archive import Database, datasette, export, open_archive, queries
 from archiver.config import Config, load_config, resolve_config_path
 from archiver.errors import (
     ArchiveLocked,
     ArchiverError,
     ConfigError,
+    DatasetteMissing,
     NotAnArticle,
     QueryError,
     StoreError,
@@ -154,10 +155,10 @@ def reextract(site: str | None, config_path: Path | None, db_path: Path | None) 
 
     Example: archiver reextract --site www.lemonde.fr
     """
-    from archiver import reextraction  # (see _HEAVY)
+    from archiver.reextract import reextract as reextract_archive  # (see _HEAVY)
 
     with _session(config_path, db_path, required=False) as (config, db):
-        report = _guarded(lambda: reextraction.reextract(config, db, site=site))
+        report = _guarded(lambda: reextract_archive(config, db, site=site))
     for line in report.failed:
         click.echo(f"error: {line}", err=True)
     click.echo(
@@ -182,13 +183,13 @@ def extract(target: str, min_words: int | None, config_path: Path | None, as_jso
 
     Example: archiver extract saved-page.html --json
     """
-    from archiver import reextraction  # (see _HEAVY)
+    from archiver import pipeline  # (see _HEAVY)
 
     config = _load(config_path, required=False)
     if min_words is not None:
         config = replace(config, extract=replace(config.extract, min_words=min_words))
     try:
-        article = reextraction.extract_target(target, config)
+        article = pipeline.extract_target(target, config)
     except NotAnArticle as exc:
         _fail(f"{target}: not an article: {exc}", EXIT_FAILED)
     except ArchiverError as exc:
@@ -367,8 +368,8 @@ def serve(host: str, port: int, config_path: Path | None, db_path: Path | None) 
     if not path.exists():
         _fail(f"{path}: no archive there yet", EXIT_FAILED)
     try:
-        sys.exit(browse.serve(path, host=host, port=port))
-    except browse.DatasetteMissing as exc:
+        sys.exit(datasette.serve(path, host=host, port=port))
+    except DatasetteMissing as exc:
         _fail(str(exc), EXIT_USAGE)
 
 
@@ -421,7 +422,7 @@ def _session(
 
 @contextmanager
 def _archive(path: Path) -> Iterator[Database]:
-    db = _guarded(lambda: schema.open_archive(path))
+    db = _guarded(lambda: open_archive(path))
     try:
         yield db
     except StoreError as exc:

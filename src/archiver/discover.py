@@ -25,10 +25,11 @@ from typing import Any
 
 import feedparser
 from lxml import etree
-from selectolax.lexbor import LexborHTMLParser
 
 from archiver.config import SourceSettings
-from archiver.models import Candidate, FeedHints
+from archiver.errors import DiscoveryError
+from archiver.extraction import select_links
+from archiver.models import Candidate, FeedHints, parse_datetime
 from archiver.urls import absolute_url, normalize_url
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # the sitemaps protocol's limit, uncompressed
@@ -46,10 +47,6 @@ _WIDE_ENTITY_DECLARATIONS = tuple(
 )
 # A declaration that stands for one character cannot be an expansion bomb.
 _ONE_CHARACTER_ENTITY = re.compile(rb'<!ENTITY\s+\w+\s+"&#x?[0-9a-fA-F]+;"\s*>')
-
-
-class DiscoveryError(ValueError):
-    """A feed, sitemap or listing page could not be read."""
 
 
 @dataclass(frozen=True)
@@ -192,30 +189,7 @@ def parse_sitemap(raw: bytes, base_url: str, source: str) -> Sitemap:
 
 def parse_listing(html: str, base_url: str, selector: str, source: str) -> list[Candidate]:
     """The links a CSS selector picks on a listing page (the element or its first link)."""
-    tree = LexborHTMLParser(html)
-    out = []
-    for node in tree.css(selector):
-        link = node if node.tag == "a" else node.css_first("a[href]")
-        href = link.attributes.get("href") if link is not None else None
-        url = absolute_url(href, base_url)
-        if url:
-            out.append(Candidate(url, source))
-    return out
-
-
-def parse_datetime(value: str | None) -> datetime | None:
-    """A tz-aware datetime from an ISO 8601 date or date-time (W3C datetime), else None."""
-    if not value:
-        return None
-    text = value.strip().replace("Z", "+00:00")
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        try:
-            when = datetime.fromisoformat(text[:10])
-        except ValueError:
-            return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    return [Candidate(url, source) for url in select_links(html, base_url, selector)]
 
 
 def _declares_entities(raw: bytes) -> bool:

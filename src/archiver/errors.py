@@ -1,13 +1,20 @@
 """The one exception tree of archiver; every third-party error is translated into it.
 
-    ArchiverError                  base: a message fit for one line on stderr
+    ArchiverError                  base: one line for stderr; `url` (or None) and `reason`
     ├── ConfigError                bad config file: names the file and the key
     ├── FetchError                 a download failed: url, reason (fixed vocabulary), record
-    ├── ExtractError               the extractor could not process a page: reason
+    ├── BlockedAddress             a connection would reach a non-public address (raised in the
+    │                              connection backend; the fetcher turns it into a FetchError)
+    ├── DiscoveryError             a feed or sitemap that cannot be read (`bad_document`)
+    ├── ExtractError               the extractor could not process a page: url, reason
     │   └── NotAnArticle           the page is not an article (navigation, cookie wall, too short)
     ├── StoreError                 the archive cannot be opened or written
     ├── QueryError                 a search query that is not valid FTS5
-    └── ArchiveLocked              another `archiver run` holds the archive's run lock
+    ├── ArchiveLocked              another `archiver run` holds the archive's run lock
+    └── DatasetteMissing           `archiver serve` without Datasette installed
+
+Each package translates the errors of its libraries at its boundary (`raise FetchError(url,
+...) from exc`): callers catch these, never httpx's, lxml's or sqlite3's.
 
 `reason` values are short identifiers Datasette can facet on (the `reason` column of
 `fetches`):
@@ -38,11 +45,22 @@ if TYPE_CHECKING:
 
 
 class ArchiverError(Exception):
-    """Base of every error archiver raises on purpose."""
+    """Base of every error archiver raises on purpose: a one-line message, the URL it is
+    about (None when it is about no URL) and a short `reason` code."""
+
+    reason = "error"
+
+    def __init__(self, message: str, *, url: str | None = None, reason: str | None = None) -> None:
+        self.url = url
+        if reason is not None:
+            self.reason = reason
+        super().__init__(message)
 
 
 class ConfigError(ArchiverError):
     """The configuration file is missing, unreadable or holds a wrong key or value."""
+
+    reason = "bad_config"
 
     def __init__(self, path: str, key: str | None, message: str) -> None:
         self.path = path
@@ -64,25 +82,38 @@ class FetchError(ArchiverError):
         record: FetchRecord | None = None,
         retry_after: float | None = None,
     ) -> None:
-        self.url = url
-        self.reason = reason
         self.detail = detail
         self.record = record
         self.retry_after = retry_after
-        super().__init__(f"{url}: {reason}" + (f" ({detail})" if detail else ""))
+        message = f"{url}: {reason}" + (f" ({detail})" if detail else "")
+        super().__init__(message, url=url, reason=reason)
+        self.url: str = url
+
+
+class BlockedAddress(ArchiverError):
+    """A connection would reach a non-public address (see `web.addresses`); raised inside
+    the connection backend, which knows the host but not the URL: the fetcher translates
+    it into `FetchError(url, "blocked_address")`."""
+
+    reason = "blocked_address"
+
+
+class DiscoveryError(ArchiverError):
+    """A feed or sitemap that cannot be read: not XML, declares entities, too large."""
+
+    reason = "bad_document"
 
 
 class ExtractError(ArchiverError):
     """The extractor could not process a page."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
-        self.reason = reason
+    def __init__(self, reason: str, detail: str = "", *, url: str | None = None) -> None:
         self.detail = detail
-        super().__init__(reason + (f" ({detail})" if detail else ""))
+        super().__init__(reason + (f" ({detail})" if detail else ""), url=url, reason=reason)
 
-    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+    def __reduce__(self) -> tuple[type, tuple[str, str], dict[str, object]]:
         # Raised in worker processes: must come back with its reason, not its message.
-        return (type(self), (self.reason, self.detail))
+        return (type(self), (self.reason, self.detail), {"url": self.url})
 
 
 class NotAnArticle(ExtractError):
@@ -94,10 +125,22 @@ class NotAnArticle(ExtractError):
 class StoreError(ArchiverError):
     """The archive cannot be opened, migrated or written."""
 
+    reason = "store_error"
+
 
 class ArchiveLocked(ArchiverError):
     """Another run holds the archive's run lock."""
 
+    reason = "locked"
+
 
 class QueryError(ArchiverError):
     """A search query the full-text engine cannot read."""
+
+    reason = "bad_query"
+
+
+class DatasetteMissing(ArchiverError):
+    """Datasette is not installed (`archiver serve`)."""
+
+    reason = "datasette_missing"

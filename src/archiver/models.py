@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-# Scripts written without spaces between words: each character counts as half a word, about
-# the length of a Chinese or Japanese word, so length thresholds mean the same in every language.
-_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_WORD = re.compile(r"\w+")
-_DIGITS = re.compile(r"\d+")
-
-
-def count_words(text: str) -> int:
-    """Words in `text`; in Chinese, Japanese or Thai script, two characters count as one word."""
-    unspaced = len(_UNSPACED.findall(text))
-    spaced = len(_WORD.findall(_UNSPACED.sub(" ", text)))
-    return spaced + (unspaced + 1) // 2
+from archiver.text import count_words
 
 
 def iso_utc(moment: datetime) -> str:
@@ -26,11 +13,19 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def paragraph_fingerprint(text: str) -> str:
-    """A stable hash of a paragraph, blind to case, spacing and numbers (dates, counters):
-    how a site's template paragraphs are recognised from page to page."""
-    normalized = _DIGITS.sub("0", " ".join(text.casefold().split()))
-    return hashlib.blake2b(normalized.encode("utf-8"), digest_size=8).hexdigest()
+def parse_datetime(value: str | None) -> datetime | None:
+    """A tz-aware datetime from an ISO 8601 date or date-time (W3C datetime), else None."""
+    if not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            when = datetime.fromisoformat(text[:10])
+        except ValueError:
+            return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -77,7 +72,7 @@ class Article:
     image: str | None = None
     tags: tuple[str, ...] = ()
     # Fingerprints of every body block before boilerplate stripping: the store counts them per
-    # host to learn a site's template (see `extract.paragraph_fingerprint`).
+    # host to learn a site's template (see `text.paragraph_fingerprint`).
     paragraph_fingerprints: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     @property
@@ -92,6 +87,20 @@ class NotModified:
 
     url: str
     record: FetchRecord
+
+
+@dataclass(frozen=True)
+class KnownUrl:
+    """What the archive knows of a URL: its article (if any) and its HTTP validators."""
+
+    url: str
+    article_url: str | None
+    first_seen: str | None
+    published: str | None
+    last_checked: str | None
+    etag: str | None
+    last_modified: str | None
+    kind: str | None
 
 
 @dataclass(frozen=True)

@@ -13,17 +13,14 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-import httpx
-from sqlite_utils import Database
-
-from archiver import state, store
+from archiver import archive, schedule
+from archiver.archive import Database
 from archiver.config import Config, SourceSettings
 from archiver.discover import (
     MAX_DOCUMENT_BYTES,
     MAX_FEED_BYTES,
-    DiscoveryError,
-    parse_datetime,
     parse_feed,
     parse_listing,
     parse_sitemap,
@@ -31,8 +28,8 @@ from archiver.discover import (
     source_candidates,
     unique_candidates,
 )
-from archiver.errors import ArchiverError, ExtractError, FetchError, NotAnArticle
-from archiver.fetch import Fetcher
+from archiver.errors import ArchiverError, DiscoveryError, ExtractError, FetchError, NotAnArticle
+from archiver.extraction import extract_article
 from archiver.models import (
     Article,
     Candidate,
@@ -41,8 +38,10 @@ from archiver.models import (
     NotModified,
     Page,
     RunReport,
+    parse_datetime,
 )
 from archiver.urls import host_of, is_web_url
+from archiver.web import Fetcher, Transport, fetch_one_page
 from archiver.workers import ExtractionPool
 
 OnResult = Callable[[ItemResult], None]
@@ -76,7 +75,7 @@ class _Run:
     templates: dict[str, frozenset[str]] = field(default_factory=dict)
     # Pages between download and storage: bounded, so memory does not grow with the run.
     inflight: asyncio.Semaphore | None = None
-    batch: store.WriteBatch | None = None
+    batch: archive.WriteBatch | None = None
 
     def limit(self) -> asyncio.Semaphore:
         if self.inflight is None:
@@ -103,22 +102,22 @@ def run_sources(
     *,
     on_result: OnResult | None = None,
     on_planned: Callable[[int], None] | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: Transport | None = None,
     now: Clock = _utcnow,
 ) -> RunReport:
     """Archive every source of the configuration: a recorded run (table `runs`)."""
-    run_id = state.start_run(db, now(), os.getpid())
+    run_id = archive.start_run(db, now(), os.getpid())
     status = "interrupted"
     with _pool(config) as pool:
         run = _Run(
             config, db, Fetcher(config.fetch, transport=transport), pool, run_id, on_result, now
         )
         try:
-            with store.WriteBatch(db) as run.batch:
+            with archive.WriteBatch(db) as run.batch:
                 asyncio.run(_run_sources(run, on_planned))
             status = "completed"
         finally:
-            state.finish_run(db, run_id, run.report(), status=status, ended_at=now())
+            archive.finish_run(db, run_id, run.report(), status=status, ended_at=now())
     return run.report()
 
 
@@ -144,7 +143,7 @@ def fetch_urls(
     db: Database,
     *,
     on_result: OnResult | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: Transport | None = None,
 ) -> RunReport:
     """Download, extract and store each URL now (unconditionally, no run recorded)."""
     with _pool(config) as pool:
@@ -157,7 +156,7 @@ def fetch_urls(
                 todo = unique_candidates(Candidate(url, "cli") for url in urls)
                 await asyncio.gather(*(_archive_one(run, c, conditional=False) for c in todo))
 
-        with store.WriteBatch(db) as run.batch:
+        with archive.WriteBatch(db) as run.batch:
             asyncio.run(go())
     return run.report()
 
@@ -194,10 +193,10 @@ def _due_known(run: _Run, source: SourceSettings) -> list[Candidate]:
     return [
         Candidate(known.url, source.name)
         for known in [
-            *state.recent_articles(run.db, source.name, oldest),
-            *state.recent_refusals(run.db, source.name, oldest),
+            *archive.recent_articles(run.db, source.name, oldest),
+            *archive.recent_refusals(run.db, source.name, oldest),
         ]
-        if _due(run, Candidate(known.url, source.name), known)
+        if schedule.is_due(known, None, run.now(), run.config.recheck)
     ]
 
 
@@ -205,7 +204,7 @@ async def _document(
     run: _Run, source: SourceSettings, url: str, kind: str, *, conditional: bool = True
 ) -> Page | None:
     """A feed, sitemap or listing page, conditionally; None when unchanged since last run."""
-    known = state.known_url(run.db, url) if conditional else None
+    known = archive.known_url(run.db, url) if conditional else None
     result = await run.fetcher.fetch_document(
         url,
         etag=known.etag if known else None,
@@ -213,7 +212,7 @@ async def _document(
         max_bytes=MAX_FEED_BYTES if kind == "feed" else MAX_DOCUMENT_BYTES,
     )
     if isinstance(result, NotModified):
-        store.mark_not_modified(run.db, url, result.record, source=source.name, run_id=run.run_id)
+        archive.mark_not_modified(run.db, url, result.record, source=source.name, run_id=run.run_id)
         return None
     run.documents.setdefault(source.name, []).append((url, kind, result.record))
     return result
@@ -250,21 +249,21 @@ async def _sitemap_pages(run: _Run, source: SourceSettings) -> list[Candidate]:
 
 
 def _plan(run: _Run, source: SourceSettings, candidates: list[Candidate]) -> list[Candidate]:
-    """Which candidates to download: watched URLs always (conditionally), new ones up to
-    `max_new`, known articles when due by the re-check schedule; the rest is skipped."""
+    """Which candidates to download (see `schedule.skip_reason`); the rest is skipped."""
     todo, new = [], 0
     for candidate in candidates:
-        known = state.known_url(run.db, candidate.url) if is_web_url(candidate.url) else None
-        reason = None
-        if source.kind == "urls":
-            pass
-        elif known is None or (known.article_url is None and known.kind != "not_article"):
+        known = archive.known_url(run.db, candidate.url) if is_web_url(candidate.url) else None
+        watched = source.kind == "urls"
+        if not watched and schedule.is_new(known):
             new += 1
-            reason = "cap" if new > source.max_new else None
-        elif known.article_url is None and not _due(run, candidate, known):
-            reason = "not_article"  # refused before; re-checked when due (a stub may grow)
-        elif not _due(run, candidate, known):
-            reason = "not_due"
+        reason = schedule.skip_reason(
+            known,
+            candidate.lastmod,
+            run.now(),
+            run.config.recheck,
+            watched=watched,
+            over_cap=new > source.max_new,
+        )
         if reason is None:
             todo.append(candidate)
         else:
@@ -280,21 +279,6 @@ def _plan(run: _Run, source: SourceSettings, candidates: list[Candidate]) -> lis
     return todo
 
 
-def _due(run: _Run, candidate: Candidate, known: state.KnownUrl) -> bool:
-    """A known article is due when its source dates it after our last check, or when its
-    re-check interval (by age) has passed."""
-    checked = parse_datetime(known.last_checked)
-    if checked is None:
-        return True
-    lastmod = parse_datetime(candidate.lastmod)
-    if lastmod and lastmod > checked:
-        return True
-    born = parse_datetime(known.published) or parse_datetime(known.first_seen) or checked
-    now = run.now()
-    interval = run.config.recheck.interval((now - born).total_seconds())
-    return interval is not None and (now - checked).total_seconds() >= interval
-
-
 def _save_document_validators(run: _Run, source: SourceSettings) -> None:
     """Remember the validators of a source's documents, unless some of their entries were
     left for later (capped, or failed for a passing reason): then the next run reads them
@@ -306,21 +290,21 @@ def _save_document_validators(run: _Run, source: SourceSettings) -> None:
     )
     for url, kind, record in run.documents.get(source.name, []):
         if unfinished:
-            state.forget_validators(run.db, url)
+            archive.forget_validators(run.db, url)
         else:
-            state.save_validators(run.db, url, kind, record)
+            archive.save_validators(run.db, url, kind, record)
 
 
 def _source_failed(
-    run: _Run, source: SourceSettings, exc: ArchiverError | ValueError, url: str | None = None
+    run: _Run, source: SourceSettings, exc: FetchError | DiscoveryError, url: str | None = None
 ) -> None:
-    url = getattr(exc, "url", url or source.urls[0])
-    reason = getattr(exc, "reason", "bad_document")
+    url = exc.url or url or source.urls[0]
+    reason = exc.reason
     message = f"{source.name}: {exc}" if isinstance(exc, FetchError) else f"{url}: {exc}"
-    record = getattr(exc, "record", None) or FetchRecord(
+    record = (exc.record if isinstance(exc, FetchError) else None) or FetchRecord(
         url=url, fetched_at=run.now(), reason=reason, error=str(exc)
     )  # an unreadable document was downloaded fine: its failure is logged all the same
-    store.record_failure(
+    archive.record_failure(
         run.db, record, reason=reason, message=message, source=source.name, run_id=run.run_id
     )
     result = ItemResult(url, "failed", source.name, reason=reason, message=message)
@@ -335,7 +319,7 @@ async def _archive_one(run: _Run, candidate: Candidate, *, conditional: bool) ->
 
 
 async def _archive(run: _Run, candidate: Candidate, *, conditional: bool) -> None:
-    known = state.known_url(run.db, candidate.url) if conditional else None
+    known = archive.known_url(run.db, candidate.url) if conditional else None
     refused = known is not None and known.article_url is None and known.kind == "not_article"
     validators = known is not None and (known.article_url is not None or refused)
     try:
@@ -347,7 +331,7 @@ async def _archive(run: _Run, candidate: Candidate, *, conditional: bool) -> Non
     except FetchError as exc:
         outcome = "skipped" if exc.reason == "robots" else "failed"
         if exc.record is not None:
-            store.record_failure(
+            archive.record_failure(
                 run.db,
                 exc.record,
                 reason=exc.reason,
@@ -363,7 +347,7 @@ async def _archive(run: _Run, candidate: Candidate, *, conditional: bool) -> Non
         )
         return
     if isinstance(page, NotModified):
-        key = store.mark_not_modified(
+        key = archive.mark_not_modified(
             run.db, candidate.url, page.record, source=candidate.source, run_id=run.run_id
         )
         if refused:
@@ -391,7 +375,7 @@ async def _extract_and_store(
     except ExtractError as exc:
         message = f"{candidate.url}: {exc}"
         again = refused and isinstance(exc, NotAnArticle)
-        store.record_failure(
+        archive.record_failure(
             run.db,
             page.record,
             reason=exc.reason,
@@ -400,14 +384,14 @@ async def _extract_and_store(
             run_id=run.run_id,
             outcome="skipped" if again else "failed",
         )
-        state.save_validators(run.db, candidate.url, "not_article", page.record)
+        archive.save_validators(run.db, candidate.url, "not_article", page.record)
         if again:
             return ItemResult(candidate.url, "skipped", candidate.source, reason="not_article")
         return ItemResult(
             candidate.url, "failed", candidate.source, reason=exc.reason, message=message
         )
     article = _with_hints(article, candidate)
-    saved = store.save_article(run.db, article, page, source=candidate.source, run_id=run.run_id)
+    saved = archive.save_article(run.db, article, page, source=candidate.source, run_id=run.run_id)
     return ItemResult(candidate.url, saved.outcome, candidate.source, saved.url, article.title)
 
 
@@ -415,7 +399,7 @@ def _templates(run: _Run, url: str) -> frozenset[str]:
     """The site's template paragraphs, as learned from the archive (read once per run)."""
     host = host_of(url)
     if host not in run.templates:
-        run.templates[host] = store.template_fingerprints(
+        run.templates[host] = archive.template_fingerprints(
             run.db, host, run.config.extract.template_min_pages
         )
     return run.templates[host]
@@ -432,4 +416,21 @@ def _with_hints(article: Article, candidate: Candidate) -> Article:
         author=article.author or hints.author,
         published=article.published or hints.published,
         description=article.description or hints.summary,
+    )
+
+
+def extract_target(target: str, config: Config) -> Article:
+    """Extract the article of a local file or of a URL, without storing anything
+    (`archiver extract`)."""
+    path = Path(target)
+    if path.is_file():
+        return extract_article(path.read_bytes(), None, min_words=config.extract.min_words)
+    if not is_web_url(target):
+        raise ArchiverError(f"{target}: no such file, and not an http(s) URL", url=target)
+    page = asyncio.run(fetch_one_page(target, config.fetch))
+    return extract_article(
+        page.html,
+        page.final_url,
+        min_words=config.extract.min_words,
+        site_rule=config.site_rule(page.final_url),
     )

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from archiver import export, queries
+from archiver.archive import export, queries
 from archiver.models import OUTCOMES, ItemResult, RunReport
 
 SHOWN_FIELDS = (

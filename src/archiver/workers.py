@@ -18,7 +18,7 @@ from typing import Any
 from pebble import ProcessExpired, ProcessPool
 
 from archiver.errors import ExtractError
-from archiver.extract import extract_article
+from archiver.extraction import extract_article
 from archiver.models import Article
 
 TASKS_PER_WORKER = 200  # a worker is replaced after this many pages: memory stays flat

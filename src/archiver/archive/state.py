@@ -1,34 +1,16 @@
-"""What incremental runs remember: per-URL HTTP validators and kind, the known articles
-of a source, and the `runs` table with per-source counts."""
+"""What incremental runs remember (table `url_state`): per-URL HTTP validators and kind, and
+the look-ups of what the archive knows of a URL or a source."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlite_utils import Database
 
 from archiver.errors import NotAnArticle, StoreError
-from archiver.models import OUTCOMES, FetchRecord, RunReport, iso_utc
+from archiver.models import FetchRecord, KnownUrl, iso_utc
 from archiver.urls import normalize_url
-
-MAX_RUN_ERRORS = 50  # error lines kept in `runs.errors`; the fetch log has all of them
-
-
-@dataclass(frozen=True)
-class KnownUrl:
-    """What the archive knows of a URL: its article (if any) and its HTTP validators."""
-
-    url: str
-    article_url: str | None
-    first_seen: str | None
-    published: str | None
-    last_checked: str | None
-    etag: str | None
-    last_modified: str | None
-    kind: str | None
 
 
 def save_validators_in_transaction(db: Database, url: str, kind: str, record: FetchRecord) -> None:
@@ -101,41 +83,3 @@ def recent_refusals(db: Database, source: str, since: datetime) -> list[KnownUrl
         [iso_utc(since), source, *NotAnArticle.REASONS, iso_utc(since)],
     ).fetchall()
     return [KnownUrl(*row) for row in found]
-
-
-def start_run(db: Database, started_at: datetime, pid: int) -> int:
-    """A new `runs` row; runs left `running` by a crash are marked `interrupted`."""
-    try:
-        with db.atomic():
-            db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
-            runs = db.table("runs").insert(
-                {"started_at": iso_utc(started_at), "status": "running", "pid": pid}
-            )
-            return int(str(runs.last_pk))
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot start a run: {exc}") from exc
-
-
-def finish_run(
-    db: Database, run_id: int, report: RunReport, *, status: str, ended_at: datetime
-) -> None:
-    """Close a run with its counts, per source and in all, and its first errors."""
-    sources = report.by_source()
-    totals = {o: sum(getattr(r, o) for r in sources) for o in ("discovered", *OUTCOMES)}
-    errors = [r.message for r in report.failed if r.message][:MAX_RUN_ERRORS]
-    try:
-        with db.atomic():
-            db.table("runs").update(
-                run_id,
-                {
-                    "ended_at": iso_utc(ended_at),
-                    "status": status,
-                    **totals,
-                    "errors": json.dumps(errors, ensure_ascii=False),
-                },
-            )
-            db.table("run_sources").insert_all(
-                ({"run_id": run_id, **asdict(r)} for r in sources), replace=True
-            )
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot finish run {run_id}: {exc}") from exc

@@ -17,9 +17,11 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
-from archiver.addresses import blocked_message, is_public_address, proxy_routes, resolve
 from archiver.config import FetchSettings
-from archiver.decoding import ACCEPT_ENCODING
+from archiver.errors import BlockedAddress
+from archiver.web.addresses import blocked_message, is_public_address, resolve
+from archiver.web.content_encoding import ACCEPT_ENCODING
+from archiver.web.proxies import proxy_routes
 
 
 def make_client(
@@ -50,10 +52,6 @@ def make_client(
         },
         event_hooks=hooks,
     )
-
-
-class BlockedAddress(Exception):
-    """A connection would reach a non-public address (see `NON_PUBLIC_NETWORKS`)."""
 
 
 class _PublicOnlyBackend(httpcore.AsyncNetworkBackend):

@@ -27,11 +27,11 @@ from protego import Protego
 
 from archiver.charsets import charset_from_content_type, decode_html
 from archiver.config import FetchSettings
-from archiver.decoding import DecodingError, decode, decoders_for
-from archiver.errors import FetchError
+from archiver.errors import BlockedAddress, FetchError
 from archiver.models import FetchRecord, NotModified, Page
-from archiver.transport import BlockedAddress, make_client
 from archiver.urls import is_web_url
+from archiver.web.content_encoding import DecodingError, decode, decoders_for
+from archiver.web.transport import make_client
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 RETRYABLE = frozenset({"timeout", "connect_error", "http_429", "http_503"})
@@ -342,3 +342,11 @@ def _retry_backoff(exc: Exception) -> bool | float:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+async def fetch_one_page(url: str, settings: FetchSettings) -> Page:
+    """Download one page unconditionally, outside a run (`archiver extract URL`)."""
+    async with Fetcher(settings) as fetcher:
+        page = await fetcher.fetch_page(url)
+    assert isinstance(page, Page), "an unconditional request is never answered 304"
+    return page

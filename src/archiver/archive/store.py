@@ -1,5 +1,5 @@
 """Writing the archive: articles and their revisions, raw pages, the fetch log, paragraph
-fingerprints and site templates, re-extractions (sqlite-utils underneath; the tables are
+fingerprints and site templates (sqlite-utils underneath; the tables are
 described in `schema`). Each stored article is all-or-nothing: a crash never leaves half
 of one.
 """
@@ -11,23 +11,22 @@ import json
 import sqlite3
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
 
 from archiver import __version__
+from archiver.archive.state import save_validators_in_transaction
 from archiver.errors import StoreError
 from archiver.models import (
     Article,
     FetchRecord,
     Page,
     iso_utc,
-    paragraph_fingerprint,
 )
-from archiver.state import save_validators_in_transaction
+from archiver.text import paragraph_fingerprint
 from archiver.urls import host_of, normalize_url, same_site
 
 ARTICLE_FIELDS = (
@@ -132,7 +131,7 @@ def save_article(
             )
             outcome = _write_article(db, key, article, digest, raw_sha, page, now, source)
             if outcome != "unchanged":
-                _save_paragraphs(db, key, article, now)
+                save_paragraphs(db, key, article, now)
             for alias in {normalize_url(page.url), normalize_url(page.final_url), key}:
                 _remember_url(db, alias, key, now)
             save_validators_in_transaction(db, normalize_url(page.url), "article", page.record)
@@ -263,7 +262,7 @@ def _remember_url(db: Database, url: str, key: str, now: str) -> None:
     )
 
 
-def _save_paragraphs(db: Database, key: str, article: Article, now: str) -> None:
+def save_paragraphs(db: Database, key: str, article: Article, now: str) -> None:
     """Record which paragraphs (by fingerprint) the article has, and count each one's pages
     per host: a paragraph on many pages of a site is that site's template."""
     host = host_of(key)
@@ -304,81 +303,6 @@ def template_fingerprints(db: Database, host: str, min_pages: int) -> frozenset[
         "SELECT fingerprint FROM templates WHERE host = ? AND pages >= ?", [host, min_pages]
     )
     return frozenset(r[0] for r in rows)
-
-
-@dataclass(frozen=True)
-class StoredPage:
-    """An archived article's stored HTML, for re-extraction."""
-
-    article_url: str
-    fetched_url: str
-    html: bytes
-    encoding: str
-    content_hash: str
-
-
-def stored_pages(db: Database, host: str | None = None) -> Iterator[StoredPage]:
-    """Every archived article's raw HTML (of `host` only, if given), one at a time."""
-    rows = db.execute(
-        "SELECT a.url, a.fetched_url, r.html_zlib, r.encoding, a.content_hash "
-        "FROM articles a JOIN raw_pages r ON r.sha256 = a.raw_sha256 ORDER BY a.rowid"
-    )
-    wanted = host.lower().removeprefix("www.") if host else None
-    for url, fetched, blob, encoding, digest in rows:
-        if wanted is None or host_of(url) == wanted:
-            yield StoredPage(
-                url, fetched or url, zlib.decompress(blob), encoding or "utf-8", digest
-            )
-
-
-def apply_reextraction(
-    db: Database, url: str, article: Article, *, at: datetime, extractor: str
-) -> bool:
-    """Replace an article's extracted fields in place (not a new revision) and log it;
-    returns whether anything changed."""
-    rows = list(db.table("articles").rows_where("url = ?", [url]))
-    if not rows:
-        return False
-    old = rows[0]
-    new: dict[str, Any] = {f: getattr(article, f) for f in ARTICLE_FIELDS if f != "canonical_url"}
-    new.update(
-        text=article.text,
-        tags=json.dumps(list(article.tags), ensure_ascii=False),
-        word_count=article.word_count,
-        content_hash=content_hash(article),
-    )
-    changed = sorted(k for k, v in new.items() if old.get(k) != v)
-    try:
-        with db.atomic():
-            db.table("articles").update(url, {**new, "extractor": extractor})
-            _save_paragraphs(db, url, article, iso_utc(at))
-            if changed:
-                db.table("reextractions").insert(
-                    {
-                        "article_url": url,
-                        "at": iso_utc(at),
-                        "extractor": extractor,
-                        "old_hash": old["content_hash"],
-                        "new_hash": new["content_hash"],
-                        "changed": json.dumps(changed),
-                    }
-                )
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot store the re-extraction of {url}: {exc}") from exc
-    return bool(changed)
-
-
-def log_reextraction_failure(
-    db: Database, url: str, reason: str, *, at: datetime, extractor: str
-) -> None:
-    """A stored page the current extractor refuses: logged, the article is kept as it was."""
-    try:
-        with db.atomic():
-            db.table("reextractions").insert(
-                {"article_url": url, "at": iso_utc(at), "extractor": extractor, "reason": reason}
-            )
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot log the re-extraction of {url}: {exc}") from exc
 
 
 def mark_not_modified(

@@ -21,19 +21,20 @@ from readability import Document
 from readability.readability import Unparseable
 from selectolax.lexbor import LexborHTMLParser
 
-from archiver.blocks import NBSP_MARK, Block, collapse, html_blocks, xml_blocks
 from archiver.charsets import decode_html
-from archiver.clean import clean_tree
 from archiver.errors import ExtractError, NotAnArticle
-from archiver.language import detect_language
-from archiver.metadata import (
+from archiver.extraction.blocks import NBSP_MARK, Block, collapse, html_blocks, xml_blocks
+from archiver.extraction.clean import clean_tree
+from archiver.extraction.language import detect_language
+from archiver.extraction.metadata import (
     PageMetadata,
     clean_author,
     normalize_date,
     normalize_language,
     read_metadata,
 )
-from archiver.models import Article, SiteRule, count_words, paragraph_fingerprint
+from archiver.models import Article, SiteRule
+from archiver.text import count_words, paragraph_fingerprint
 
 DEFAULT_MIN_WORDS = 30
 MAX_LINK_SHARE = 0.5  # a "body" that is mostly link text is a list of links, not an article
@@ -67,16 +68,33 @@ def extract_article(
     html: str | bytes,
     url: str | None = None,
     *,
+    encoding: str | None = None,
     min_words: int = DEFAULT_MIN_WORDS,
     site_rule: SiteRule | None = None,
     boilerplate: frozenset[str] = frozenset(),
 ) -> Article:
     """Extract the article of a page; raises NotAnArticle (with a reason) when there is none.
 
-    `site_rule` drops elements and narrows the body for one host; `boilerplate` holds the
-    `paragraph_fingerprint`s of blocks known to be the site's template, dropped from the text."""
+    Bytes are decoded as everywhere else (`charsets.decode_html`, with `encoding` as the
+    declared charset); `site_rule` drops elements and narrows the body for one host;
+    `boilerplate` holds the `paragraph_fingerprint`s of blocks known to be the site's
+    template, dropped from the text. Errors carry `url`."""
     if isinstance(html, bytes):
-        html = decode_html(html)[0]
+        html = decode_html(html, encoding)[0]
+    try:
+        return _extract(html, url, min_words, site_rule, boilerplate)
+    except ExtractError as exc:
+        exc.url = exc.url or url
+        raise
+
+
+def _extract(
+    html: str,
+    url: str | None,
+    min_words: int,
+    site_rule: SiteRule | None,
+    boilerplate: frozenset[str],
+) -> Article:
     if not html.strip():
         raise NotAnArticle("empty", "the page is empty")
     _check_nesting(html)

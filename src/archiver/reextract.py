@@ -1,23 +1,18 @@
-"""Extraction outside a run: over the pages the archive has stored (`archiver reextract`),
-or over one file or URL without storing anything (`archiver extract`)."""
+"""Re-extraction of the archive (`archiver reextract`): today's extractor, site rules and
+learned templates over every stored page, no download."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
-from sqlite_utils import Database
-
-from archiver import __version__, store
+from archiver import __version__, archive
+from archiver.archive import Database
 from archiver.config import Config
-from archiver.errors import ArchiverError, ExtractError
-from archiver.extract import extract_article
-from archiver.fetch import Fetcher
-from archiver.models import Article, Page
-from archiver.urls import host_of, is_web_url
+from archiver.errors import ExtractError
+from archiver.extraction import extract_article
+from archiver.urls import host_of
 
 Clock = Callable[[], datetime]
 
@@ -44,54 +39,30 @@ def reextract(
     counts = {"seen": 0, "changed": 0, "unchanged": 0}
     failed: list[str] = []
     templates: dict[str, frozenset[str]] = {}
-    for stored in store.stored_pages(db, site):
+    for stored in archive.stored_pages(db, site):
         counts["seen"] += 1
         host = host_of(stored.article_url)
         if host not in templates:
-            templates[host] = store.template_fingerprints(
+            templates[host] = archive.template_fingerprints(
                 db, host, config.extract.template_min_pages
             )
-        html = stored.html.decode(stored.encoding, errors="replace")
         try:
             article = extract_article(
-                html,
+                stored.raw,
                 stored.fetched_url,
+                encoding=stored.encoding,
                 min_words=config.extract.min_words,
                 site_rule=config.site_rule(stored.fetched_url),
                 boilerplate=templates[host],
             )
         except ExtractError as exc:
-            store.log_reextraction_failure(
+            archive.log_reextraction_failure(
                 db, stored.article_url, exc.reason, at=now(), extractor=__version__
             )
             failed.append(f"{stored.article_url}: {exc}")
             continue
-        changed = store.apply_reextraction(
+        changed = archive.apply_reextraction(
             db, stored.article_url, article, at=now(), extractor=__version__
         )
         counts["changed" if changed else "unchanged"] += 1
     return ReextractReport(failed=tuple(failed), **counts)
-
-
-async def fetch_one_page(url: str, config: Config) -> Page:
-    """Download one page without storing it (for `archiver extract URL`)."""
-    async with Fetcher(config.fetch) as fetcher:
-        page = await fetcher.fetch_page(url)
-    assert isinstance(page, Page), "an unconditional request is never answered 304"
-    return page
-
-
-def extract_target(target: str, config: Config) -> Article:
-    """Extract the article of a local file or of a URL, without storing anything."""
-    path = Path(target)
-    if path.is_file():
-        return extract_article(path.read_bytes(), None, min_words=config.extract.min_words)
-    if not is_web_url(target):
-        raise ArchiverError(f"{target}: no such file, and not an http(s) URL")
-    page = asyncio.run(fetch_one_page(target, config))
-    return extract_article(
-        page.html,
-        page.final_url,
-        min_words=config.extract.min_words,
-        site_rule=config.site_rule(page.final_url),
-    )

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from archiver.metadata import collapse_spaces
-from archiver.models import count_words
+from archiver.text import collapse_spaces, count_words
 
 # A letter no European page uses, standing in for U+00A0 while trafilatura works (a private-use
 # character would be deleted, a space-like one collapsed).

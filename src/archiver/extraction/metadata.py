@@ -14,7 +14,8 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from archiver.clean import is_furniture_name
+from archiver.extraction.clean import is_furniture_name
+from archiver.text import collapse_spaces
 from archiver.urls import absolute_url
 
 ARTICLE_TYPES = frozenset(
@@ -37,7 +38,6 @@ ARTICLE_TYPES = frozenset(
 )
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _WORDS = re.compile(r"\w+")
-_SPACES = re.compile(r"[ \t\n\r\f\v]+")
 _TITLE_SEPARATOR = re.compile(r"\s+[|–—·»-]\s+")
 # "By Jane Doe", "Par Jean Dupont" and the glued "BySteven Mufson" some templates render.
 _BYLINE_PREFIX = re.compile(
@@ -258,11 +258,6 @@ def _first(*values: str | None) -> str | None:
         if value and value.strip():
             return collapse_spaces(value)
     return None
-
-
-def collapse_spaces(text: str) -> str:
-    """Runs of ASCII whitespace made one space; U+00A0 is kept as the page wrote it."""
-    return _SPACES.sub(" ", text).strip(" ")
 
 
 def _authors(value: Any) -> str | None:

@@ -16,19 +16,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from archiver.errors import ArchiverError
+from archiver.errors import DatasetteMissing
 
 METADATA = "datasette-metadata.json"
 INSTALL_HINT = "pip install 'archiver[datasette]' (or: pip install 'datasette>=0.65,<1')"
 
 
-class DatasetteMissing(ArchiverError):
-    """Datasette is not installed."""
-
-
 def metadata_for(archive: Path) -> dict[str, Any]:
     """The shipped metadata, its database entry named after the archive file."""
-    text = resources.files("archiver").joinpath(METADATA).read_text(encoding="utf-8")
+    text = resources.files("archiver.archive").joinpath(METADATA).read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     data["databases"] = {archive.stem: data["databases"]["archive"]}
     return data
