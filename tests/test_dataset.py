@@ -497,3 +497,103 @@ def test_errors_cell() -> None:
     assert cell.startswith("<details><summary>2 errors</summary><ol><li>http://a/")
     assert "&lt;timeout&gt;" in cell
     assert "<summary>1 error</summary>" in _errors_cell("not json")
+
+
+@pytest.mark.parametrize(
+    ("query", "strict", "match"),
+    [
+        ("symbiose", True, "symbiose"),  # valid FTS5: as it is
+        ('"a phrase" NOT word', True, '"a phrase" NOT word'),
+        ("title:x OR y*", True, "title:x OR y*"),
+        ("l'été", True, '"l\'été"'),
+        ("covid-19", True, '"covid-19"'),
+        ("U.S.", True, '"U.S."'),
+        ("dumpster-fire", True, '"dumpster-fire"'),
+        ("d'Amazon", False, '"d\'Amazon"'),
+        ("climat -Amazon", True, '"climat" NOT "Amazon"'),
+        ("-Amazon", True, '"-Amazon"'),  # nothing to exclude from: a word
+        ("symbio* l'été", True, '"symbio"* "l\'été"'),
+        ("title:l'été", True, 'title:"l\'été"'),
+        ("l'été NOT hiver", True, '"l\'été" NOT "hiver"'),
+        ('"unclosed', False, '"unclosed"'),
+        ("symbiose AND", False, '"symbiose" "AND"'),
+        ("- . !", False, '""'),
+    ],
+)
+def test_match_expression(query: str, strict: bool, match: str) -> None:
+    """What people type, as FTS5 takes it; valid FTS5 untouched."""
+    from archiver.archive import fts
+
+    assert fts.match_expression(query, strict=strict) == match
+
+
+@pytest.mark.parametrize("query", ['"unclosed', "symbiose AND", "NOT x", "a AND OR b"])
+def test_match_expression_strict_errors(query: str) -> None:
+    """For the CLI, a misplaced operator or an open quote is an error saying so."""
+    from archiver.archive import fts
+    from archiver.errors import QueryError
+
+    with pytest.raises(QueryError, match="bad search query"):
+        fts.match_expression(query, strict=True)
+
+
+def test_snippets_stay_on_one_line(reading_archive: tuple[Path, FixtureServer]) -> None:
+    """A snippet across a paragraph break is one line (the break a space), so text, --nl
+    and --csv output keep one record per line; a snippet in one paragraph is unchanged."""
+    db, _ = reading_archive
+    [hit] = search(db, "slowly")
+    assert "\n" not in hit["snippet"] and "[slowly]. Many owners" in hit["snippet"]
+    text = invoke("search", "slowly", "--db", db).stdout.splitlines()
+    assert len(text) == 3 and text[2].startswith("  ") and "Many owners" in text[2]
+    rows = invoke("search", "slowly", "--db", db, "--csv").stdout.splitlines()
+    assert len(rows) == 2
+    inside_one = search(db, "gathered")
+    assert len(inside_one) == 3
+    for inside in inside_one:  # within one paragraph: the text as it is
+        assert inside["snippet"].strip("…").replace("[gathered]", "gathered") in FILLER
+
+
+@pytest.mark.parametrize(
+    ("title", "stem"),
+    [
+        ("L’étrange symbiose", "l-etrange-symbiose"),
+        ("Crème brûlée — ça va", "creme-brulee-ca-va"),
+        ("Путин и пресса", "путин-и-пресса"),
+        ("Новый йод", "новый-йод"),  # й keeps its breve: it is another letter
+        ("東京の夏、2024年", "東京の夏-2024年"),
+        ("Ελλάδα σήμερα", "ελλάδα-σήμερα"),
+        ("???", "untitled"),
+        (None, "untitled"),
+    ],
+)
+def test_export_file_names_keep_titles(title: str | None, stem: str) -> None:
+    """Markdown and text file names: Latin without accents, other scripts as they are."""
+    from archiver.archive import export
+
+    name = export.file_stem({"url": "http://a/", "title": title, "published": "2024-05-01"})
+    assert name.startswith(f"2024-05-01-{stem}-") and len(name) == len(f"2024-05-01-{stem}-") + 8
+
+
+def test_serve_registers_the_plugin() -> None:
+    """The command `archiver serve` runs is Datasette's with archiver's plugin registered
+    (plain Datasette lists no such plugin)."""
+    import subprocess
+    import sys
+
+    def plugins(module: str) -> list[str]:
+        out = subprocess.run(
+            [sys.executable, "-m", module, "plugins"], capture_output=True, text=True, check=True
+        ).stdout
+        return [p["name"] for p in json.loads(out)]
+
+    assert plugins(datasette.PLUGIN) == ["archiver.archive.datasette_plugin"]
+    assert "archiver.archive.datasette_plugin" not in plugins("datasette")
+
+
+def test_metadata_follows_the_archive_name() -> None:
+    """Datasette names a database after its file: the metadata and home links follow it."""
+    data = datasette.metadata_for(Path("/srv/press.db"))
+    assert list(data["databases"]) == ["press"]
+    assert 'href="/press/articles"' in data["description_html"]
+    assert 'href="/archive' not in data["description_html"]
+    assert "pypi.org" not in json.dumps(data)

@@ -119,6 +119,13 @@ def runs_table(rows: Iterable[dict[str, Any]]) -> None:
         )
 
 
+def check_report(path: object, lines: Iterable[str]) -> None:
+    """`archiver check`: the file is valid, and what it holds."""
+    click.echo(f"{path}: ok")
+    for line in lines:
+        click.echo(line)
+
+
 def search_results(rows: Iterable[dict[str, Any]]) -> None:
     """Search hits as text: date and title, URL, snippet."""
     for row in rows:

@@ -36,8 +36,9 @@ def metadata_for(archive: Path) -> dict[str, Any]:
     text = resources.files("archiver.archive").joinpath(METADATA).read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     data["databases"] = {archive.stem: data["databases"]["archive"]}
+    # The shipped links point at /archive (an archive.db served by plain Datasette).
     data["description_html"] = data["description_html"].replace(
-        "{database_url}", "/" + quote(archive.stem)
+        'href="/archive', 'href="/' + quote(archive.stem)
     )
     return data
 

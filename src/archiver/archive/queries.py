@@ -120,7 +120,10 @@ def search_articles(
         "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
         f"WHERE articles_fts MATCH ? AND {where} ORDER BY {order} LIMIT ?"
     )
-    return list(db.query(sql, [match, *params, limit]))
+    rows = list(db.query(sql, [match, *params, limit]))
+    for row in rows:  # one line per result: paragraph breaks in a snippet become spaces
+        row["snippet"] = " ".join((row["snippet"] or "").split())
+    return rows
 
 
 def _fts_query(db: Database, query: str) -> tuple[str, int]:
