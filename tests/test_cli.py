@@ -426,3 +426,29 @@ def test_query_commands_do_not_load_the_download_side() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_summary_counts_urls_and_sources_apart(server: FixtureServer, config_file: Path) -> None:
+    """A source that fails is counted as a source, not as a URL; without one, no word of it."""
+    base = config_file.read_text("utf-8")
+    config_file.write_text(
+        base + f'[[sources]]\nname = "dead"\nfeed = "{server.url("/no-feed.xml")}"\n'
+        f'[[sources]]\nname = "page"\nurls = ["{server.url("/blog-comments-en.html")}"]\n',
+        encoding="utf-8",
+    )
+    result = invoke("run", "--config", config_file)
+    assert result.exit_code == 1
+    summary = result.stderr.splitlines()[-1]
+    assert summary.endswith(
+        "1 URLs: 1 new, 0 changed, 0 unchanged, 0 skipped, 0 failed; 1 source failed"
+    )
+    config_file.write_text(
+        base + f'[[sources]]\nname = "page"\nurls = ["{server.url("/blog-comments-en.html")}"]\n',
+        encoding="utf-8",
+    )
+    again = invoke("run", "--config", config_file)
+    assert again.exit_code == 0
+    assert (
+        again.stderr.splitlines()[-1].endswith("0 skipped, 0 failed")
+        and "source" not in again.stderr
+    )
