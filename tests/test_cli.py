@@ -249,6 +249,12 @@ def test_lock_and_open_failures_are_one_line(tmp_path: Path) -> None:
     fetched = invoke("fetch", "http://127.0.0.1:9/", "--db", "/proc/nope/a.db")
     assert fetched.exit_code == 3 and len(fetched.stderr.splitlines()) == 1
     assert fetched.stderr.startswith("error: cannot open archive /proc/nope/a.db")
+    not_sqlite = tmp_path / "notes.db"
+    not_sqlite.write_text("not a database\n", encoding="utf-8")
+    for args in (["search", "x"], ["serve"], ["runs"]):
+        result = invoke(*args, "--db", not_sqlite)
+        assert result.exit_code == 3
+        assert result.stderr == f"error: cannot open archive {not_sqlite}: file is not a database\n"
 
 
 def test_check_validates_without_downloading(server: FixtureServer, tmp_path: Path) -> None:

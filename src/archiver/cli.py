@@ -383,6 +383,8 @@ def serve(host: str, port: int, config_path: Path | None, db_path: Path | None) 
     config = _load(config_path, required=False)
     path = db_path or config.archive.path
     _require_archive(path, no_config=config.path is None and db_path is None)
+    with _archive(path):  # an unreadable file is one line here; migrations are applied
+        pass
     try:
         sys.exit(datasette.serve(path, host=host, port=port))
     except DatasetteMissing as exc:
