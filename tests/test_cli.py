@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from archiver.archive.schema import open_archive
 from archiver.cli import cli
 from archiver.text import count_words
 from tests.conftest import PAGES, FixtureServer, Route, expected
@@ -170,12 +171,117 @@ def test_run_archives_the_configured_sources(server: FixtureServer, tmp_path: Pa
 
 
 def test_run_needs_a_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`run` without a config file is a usage error (exit 2)."""
+    """`run` without a config file is a usage error (exit 2) naming the folder searched and
+    how to name a config."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("ARCHIVER_CONFIG", raising=False)
     result = invoke("run")
     assert result.exit_code == 2
-    assert result.stderr == "error: config.toml: file not found\n"
+    assert result.stderr == (
+        f"error: config.toml: file not found in {tmp_path} "
+        "(name one with --config PATH or $ARCHIVER_CONFIG)\n"
+    )
+    assert not (tmp_path / "archive.db").exists()
+
+
+def test_a_named_config_that_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A config named by --config or $ARCHIVER_CONFIG that is not there says who named it."""
+    missing = tmp_path / "nope.toml"
+    monkeypatch.delenv("ARCHIVER_CONFIG", raising=False)
+    result = invoke("search", "x", "--config", missing)
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {missing}: file not found (named by --config)\n"
+    monkeypatch.setenv("ARCHIVER_CONFIG", str(missing))
+    result = invoke("stats")
+    assert result.stderr == f"error: {missing}: file not found (named by $ARCHIVER_CONFIG)\n"
+
+
+READ_COMMANDS = (
+    ["runs"],
+    ["search", "x"],
+    ["history", "http://example.org/a"],
+    ["export"],
+    ["stats"],
+    ["show", "http://example.org/a"],
+    ["reextract"],
+    ["serve"],
+)
+
+
+@pytest.mark.parametrize("args", READ_COMMANDS, ids=lambda a: a[0])
+def test_read_commands_never_create_an_archive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    """A read command where there is no archive says so (exit 3, the path tried, how to
+    name one) and creates nothing."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ARCHIVER_CONFIG", raising=False)
+    result = invoke(*args)
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"error: {tmp_path / 'archive.db'}: no archive there; no config.toml in {tmp_path} "
+        "either: give --db PATH or --config PATH\n"
+    )
+    named = invoke(*args, "--db", tmp_path / "other.db")
+    assert named.exit_code == 3 and str(tmp_path / "other.db") in named.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_read_commands_on_an_existing_archive(tmp_path: Path) -> None:
+    """The rule does not fire when the archive is there: an empty one is read (exit 0)."""
+    db = tmp_path / "a.db"
+    assert invoke("fetch", "not a url", "--db", db).exit_code == 1  # fetch creates it
+    assert db.exists()
+    assert invoke("runs", "--db", db).exit_code == 0
+    assert invoke("stats", "--db", db).exit_code == 0
+    assert invoke("export", "--db", db).exit_code == 0
+
+
+def test_lock_and_open_failures_are_one_line(tmp_path: Path) -> None:
+    """An archive where none can be written: one line, exit 3, no traceback."""
+    config = tmp_path / "c.toml"
+    config.write_text('[[sources]]\nname = "a"\nurls = ["http://127.0.0.1:9/"]\n', "utf-8")
+    result = invoke("run", "--config", config, "--db", "/proc/nope.db")
+    assert result.exit_code == 3
+    assert result.stderr == (
+        "error: cannot create the run lock /proc/nope.db.lock: No such file or directory\n"
+    )
+    fetched = invoke("fetch", "http://127.0.0.1:9/", "--db", "/proc/nope/a.db")
+    assert fetched.exit_code == 3 and len(fetched.stderr.splitlines()) == 1
+    assert fetched.stderr.startswith("error: cannot open archive /proc/nope/a.db")
+    not_sqlite = tmp_path / "notes.db"
+    not_sqlite.write_text("not a database\n", encoding="utf-8")
+    for args in (["search", "x"], ["serve"], ["runs"]):
+        result = invoke(*args, "--db", not_sqlite)
+        assert result.exit_code == 3
+        assert result.stderr == f"error: cannot open archive {not_sqlite}: file is not a database\n"
+
+
+def test_check_validates_without_downloading(server: FixtureServer, tmp_path: Path) -> None:
+    """`archiver check` reads the config and its selectors, lists the sources, downloads
+    nothing; a bad selector is one line, exit 2; no sources is exit 2."""
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[[sources]]\nname = "front"\npage = "{server.url("/")}"\nlinks = "h2 a"\n'
+        f'[[sources]]\nname = "feed"\nfeed = "{server.url("/feed.xml")}"\n'
+        '[[sites]]\nhost = "example.org"\nbody = "article"\n',
+        encoding="utf-8",
+    )
+    result = invoke("check", "--config", config)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0] == f"{config}: ok"
+    assert "sources: 2 (1 feed, 1 page)" in result.stdout
+    assert "  front: page, 1 URL(s), links 'h2 a'" in result.stdout
+    assert "  example.org: body 'article'" in result.stdout
+    assert server.requests == []
+    assert not (tmp_path / "archive.db").exists()
+    config.write_text(config.read_text("utf-8").replace("h2 a", "a[["), encoding="utf-8")
+    bad = invoke("check", "--config", config)
+    assert bad.exit_code == 2 and bad.stderr.startswith(f"error: {config}: sources")
+    assert "a[[" in bad.stderr and len(bad.stderr.splitlines()) == 1
+    config.write_text("[fetch]\ntimeout = 5\n", encoding="utf-8")
+    empty = invoke("check", "--config", config)
+    assert empty.exit_code == 2 and "no [[sources]] configured" in empty.stderr
 
 
 def test_bad_config_is_exit_2(tmp_path: Path) -> None:
@@ -259,6 +365,7 @@ def test_extract_missing_file() -> None:
 
 def test_show_unknown_url(db: Path) -> None:
     """`show` of a URL never archived exits 1."""
+    open_archive(db).close()
     result = invoke("show", "https://example.org/never", "--db", db)
     assert result.exit_code == 1
     assert "not in the archive" in result.stderr
@@ -325,3 +432,29 @@ def test_query_commands_do_not_load_the_download_side() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_summary_counts_urls_and_sources_apart(server: FixtureServer, config_file: Path) -> None:
+    """A source that fails is counted as a source, not as a URL; without one, no word of it."""
+    base = config_file.read_text("utf-8")
+    config_file.write_text(
+        base + f'[[sources]]\nname = "dead"\nfeed = "{server.url("/no-feed.xml")}"\n'
+        f'[[sources]]\nname = "page"\nurls = ["{server.url("/blog-comments-en.html")}"]\n',
+        encoding="utf-8",
+    )
+    result = invoke("run", "--config", config_file)
+    assert result.exit_code == 1
+    summary = result.stderr.splitlines()[-1]
+    assert summary.endswith(
+        "1 URLs: 1 new, 0 changed, 0 unchanged, 0 skipped, 0 failed; 1 source failed"
+    )
+    config_file.write_text(
+        base + f'[[sources]]\nname = "page"\nurls = ["{server.url("/blog-comments-en.html")}"]\n',
+        encoding="utf-8",
+    )
+    again = invoke("run", "--config", config_file)
+    assert again.exit_code == 0
+    assert (
+        again.stderr.splitlines()[-1].endswith("0 skipped, 0 failed")
+        and "source" not in again.stderr
+    )

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from archiver.config import Config, FetchSettings, load_config, resolve_config_path
+from archiver.config import (
+    Config,
+    FetchSettings,
+    describe,
+    load_config,
+    locate_config,
+    resolve_config_path,
+)
 from archiver.errors import ConfigError
 
 ROOT = Path(__file__).parent.parent
@@ -168,3 +175,37 @@ def test_config_path_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_config_path(None) == (Path("/etc/a.toml"), True)
     monkeypatch.delenv("ARCHIVER_CONFIG")
     assert resolve_config_path(None) == (Path("config.toml"), False)
+
+
+def test_what_named_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """locate_config says whether --config, $ARCHIVER_CONFIG or nothing named the file."""
+    monkeypatch.setenv("ARCHIVER_CONFIG", "/etc/a.toml")
+    assert locate_config("x.toml") == (Path("x.toml"), "--config")
+    assert locate_config(None) == (Path("/etc/a.toml"), "$ARCHIVER_CONFIG")
+    monkeypatch.delenv("ARCHIVER_CONFIG")
+    assert locate_config(None) == (Path("config.toml"), None)
+
+
+def test_missing_config_message(tmp_path: Path) -> None:
+    """A missing default config names the folder searched and how to name one; a named one
+    says what named it."""
+    with pytest.raises(ConfigError) as default:
+        load_config(tmp_path / "config.toml", required=True)
+    assert str(default.value) == (
+        f"{tmp_path / 'config.toml'}: file not found in {tmp_path} "
+        "(name one with --config PATH or $ARCHIVER_CONFIG)"
+    )
+    with pytest.raises(ConfigError) as named:
+        load_config(tmp_path / "x.toml", required=True, named_by="--config")
+    assert str(named.value) == f"{tmp_path / 'x.toml'}: file not found (named by --config)"
+
+
+def test_describe_lists_sources_and_rules() -> None:
+    """`archiver check`'s report of the example config: every source, no download."""
+    config = load_config(ROOT / "config.toml", required=True)
+    lines = describe(config)
+    assert lines[1] == f"sources: {len(config.sources)} ({len(config.sources)} feed)"
+    assert [line.split(":")[0].strip() for line in lines[2 : 2 + len(config.sources)]] == [
+        s.name for s in config.sources
+    ]
+    assert describe(Config())[1:] == ["sources: 0", "site rules: 0"]

@@ -6,9 +6,12 @@ import asyncio
 import csv
 import io
 import json
+import re
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner, Result
@@ -260,3 +263,337 @@ def test_a_reader_sees_the_archive_during_a_write(archive: tuple[Path, FixtureSe
     titles = {t for (t,) in reader.execute("select title from articles")}
     assert "half-written" not in titles and len(titles) == 5
     writer.execute("ROLLBACK")
+
+
+def article_page(title: str, lang: str, day: str, author: str, paragraphs: list[str]) -> bytes:
+    """A plain news article page the extractor keeps."""
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>'
+        f'<meta property="og:site_name" content="The Test Gazette">'
+        f'<meta property="article:published_time" content="{day}T08:00:00Z">'
+        f'<meta name="author" content="{author}"></head><body><article><h1>{title}</h1>'
+        f"{body}</article></body></html>"
+    ).encode()
+
+
+FILLER = (
+    "Reporters spoke with residents, officials and several experts over many weeks, and the "
+    "figures they gathered were checked against public records before publication."
+)
+READING_PAGES = {
+    "/us": article_page(
+        "After covid-19, the U.S. economy",
+        "en",
+        "2024-03-05",
+        "Ann Writer",
+        [
+            "The U.S. economy spent the year after covid-19 recovering slowly.",
+            "Many owners called it a dumpster-fire of a year for small shops.",
+            FILLER,
+        ],
+    ),
+    "/amazon": article_page(
+        "La stratégie d'Amazon cet été",
+        "fr",
+        "2024-04-10",
+        "Jean Auteur",
+        [
+            "Pendant l'été, la stratégie d'Amazon a surpris les libraires indépendants.",
+            "Les éditeurs ont répondu par des accords nouveaux avec les librairies du pays, "
+            "et les lecteurs ont suivi ce débat avec une attention remarquable.",
+            FILLER,
+        ],
+    ),
+    "/control": article_page(
+        "A quiet week by the river",
+        "en",
+        "2024-04-22",
+        "Ann Writer",
+        [
+            "We visited the Amazon river. The fire brigade emptied a dumpster.",
+            "Covid vaccines reached 19 countries. Tell us what you think of it.",
+            FILLER,
+        ],
+    ),
+}
+
+
+@pytest.fixture
+def reading_archive(server: FixtureServer, tmp_path: Path) -> tuple[Path, FixtureServer]:
+    """An archive built by the real pipeline for the Datasette views: three articles for the
+    search box, one article edited once, and a run with a failure."""
+    for path, body in READING_PAGES.items():
+        server.routes[path] = Route(200, body, HTML)
+    server.routes["/story"] = Route(200, (PAGES / "changed-v1.html").read_bytes(), HTML)
+    config = tmp_path / "config.toml"
+    urls = ", ".join(f'"{server.url(p)}"' for p in [*READING_PAGES, "/story", "/gone"])
+    config.write_text(
+        f"[fetch]\nper_host_delay = 0\nallow_private_addresses = true\n[extract]\nworkers = 0\n"
+        f'[[sources]]\nname = "watched"\nurls = [{urls}]\n',
+        encoding="utf-8",
+    )
+    assert invoke("run", "--config", config).exit_code == 1  # /gone is a 404
+    server.routes["/story"] = Route(200, (PAGES / "changed-v2.html").read_bytes(), HTML)
+    invoke("run", "--config", config)
+    return tmp_path / "archive.db", server
+
+
+@pytest.fixture
+def plugin() -> Iterator[None]:
+    """archiver's Datasette plugin registered, as `archiver serve` registers it."""
+    from datasette.plugins import pm
+
+    from archiver.archive import datasette_plugin
+
+    pm.register(datasette_plugin, name="archiver")
+    yield
+    pm.unregister(name="archiver")
+
+
+def served(db: Path, path: str, *, status: int = 200) -> Any:
+    """GET `path` from Datasette as `archiver serve` runs it: the response."""
+    from datasette.app import Datasette
+
+    async def go() -> Any:
+        with datasette.templates_dir() as templates:
+            ds = Datasette(
+                [str(db)], metadata=datasette.metadata_for(db), template_dir=str(templates)
+            )
+            response = await ds.client.get(path)
+        assert response.status_code == status, (path, response.text[:500])
+        return response
+
+    return asyncio.run(go())
+
+
+def row_path(url: str) -> str:
+    from datasette.utils import tilde_encode
+
+    return "/archive/articles/" + tilde_encode(url)
+
+
+@pytest.mark.usefixtures("plugin")
+def test_reading_view(reading_archive: tuple[Path, FixtureServer]) -> None:
+    """The article page shows the headline, byline, link and text as paragraphs, and the
+    versions with what changed; other rows keep Datasette's page."""
+    db, server = reading_archive
+    html = served(db, row_path(server.url("/amazon"))).text
+    assert "<h1>La stratégie d&#39;Amazon cet été</h1>" in html
+    assert 'class="archiver-author">Jean Auteur<' in html
+    assert 'class="archiver-published">2024-04-10<' in html
+    assert f'href="{server.url("/amazon")}"' in html
+    assert "<p>Pendant l&#39;été, la stratégie d&#39;Amazon a surpris" in html
+    assert "<p>Les éditeurs ont répondu" in html
+    assert "One version" in html
+    with sqlite3.connect(db) as conn:
+        (story,) = conn.execute("select url from articles where title like 'Central%'").fetchone()
+    edited = served(db, row_path(story)).text
+    assert "2 versions" in edited and "what changed from version 1" in edited
+    assert '<span class="diff-add">+' in edited and "Correction" in edited
+    run = served(db, "/archive/runs/1").text
+    assert "archiver-article" not in run and "1 error" in run
+
+
+@pytest.mark.usefixtures("plugin")
+def test_table_view_columns(reading_archive: tuple[Path, FixtureServer]) -> None:
+    """The table shows title, site, author, published, language and words, the title linking
+    to the reading view; the text and hashes only when asked for."""
+    db, server = reading_archive
+    html = served(db, "/archive/articles").text
+    headers = re.findall(r'<th [^>]*data-column="([^"]+)"', html)
+    assert headers == list(datasette_plugin_columns())
+    assert f'href="{row_path(server.url("/us"))}">After covid-19, the U.S. economy</a>' in html
+    start = html.index('<table class="rows-and-columns">')
+    table = html[start : html.index("</table>", start)]
+    assert "content_hash" not in table and "raw_sha256" not in table
+    assert "spent the year after" not in table  # the text is not shown...
+    with_text = served(db, "/archive/articles?_col=title&_col=text").text
+    assert "spent the year after" in with_text  # ...but one click away
+    data = served(db, "/archive/articles.json?_shape=objects").json()
+    assert "text" in data["rows"][0]  # and in the JSON
+
+
+def datasette_plugin_columns() -> tuple[str, ...]:
+    from archiver.archive.datasette_plugin import TABLE_COLUMNS
+
+    return TABLE_COLUMNS
+
+
+@pytest.mark.usefixtures("plugin")
+@pytest.mark.parametrize(
+    ("query", "paths"),
+    [
+        ("l'été", {"/amazon"}),
+        ("covid-19", {"/us"}),
+        ("U.S.", {"/us"}),
+        ("dumpster-fire", {"/us"}),
+        ("d'Amazon", {"/amazon"}),
+        ("Amazon -libraires", {"/control"}),
+        ('"stratégie d\'Amazon"', {"/amazon"}),
+        ("title:river OR title:economy", {"/us", "/control"}),
+        ("dumpster NOT fire", set()),
+    ],
+)
+def test_search_box(
+    reading_archive: tuple[Path, FixtureServer], query: str, paths: set[str]
+) -> None:
+    """The search box takes what people type, and FTS5 syntax."""
+    db, server = reading_archive
+    found = served(db, f"/archive/articles.json?_shape=objects&_search={quote(query)}").json()
+    assert {r["url"] for r in found["rows"]} == {server.url(p) for p in paths}
+    assert served(db, f"/archive/articles?_search={quote(query)}").status_code == 200
+
+
+def test_search_box_without_the_plugin(reading_archive: tuple[Path, FixtureServer]) -> None:
+    """Without the plugin, Datasette's own quoting: `-word` is searched as a word, not
+    excluded (the rule the plugin replaces)."""
+    db, server = reading_archive
+    found = served(db, "/archive/articles.json?_shape=objects&_search=Amazon+-libraires").json()
+    assert [r["url"] for r in found["rows"]] == [server.url("/amazon")]
+
+
+@pytest.mark.usefixtures("plugin")
+def test_facets(reading_archive: tuple[Path, FixtureServer]) -> None:
+    """Published by month, site by name and host, language, source, author; a month filters."""
+    db, server = reading_archive
+    data = served(db, "/archive/articles.json").json()
+    facets = data["facet_results"]
+    assert {"published", "sitename", "host", "language", "source", "author"} <= set(facets)
+    months = {r["value"]: r["count"] for r in facets["published"]["results"]}
+    assert months == {"2024-04": 2, "2024-03": 1, "2024-02": 1}
+    assert facets["published"]["type"] == "month"
+    april = served(db, "/archive/articles.json?_shape=objects&published__startswith=2024-04")
+    assert {r["url"] for r in april.json()["rows"]} == {
+        server.url("/amazon"),
+        server.url("/control"),
+    }
+    assert {r["value"] for r in facets["host"]["results"]} >= {"127.0.0.1"}
+
+
+@pytest.mark.usefixtures("plugin")
+def test_runs_raw_pages_and_home(reading_archive: tuple[Path, FixtureServer]) -> None:
+    """Run errors are counted and open in place; the stored HTML opens as text; the home page
+    links to the archive's own pages, not to PyPI."""
+    db, _ = reading_archive
+    runs = served(db, "/archive/runs").text
+    assert "<details><summary>1 error</summary><ol><li>" in runs and "/gone" in runs
+    assert runs.count("<summary>1 error</summary>") == 2  # /gone failed in both runs
+    with sqlite3.connect(db) as conn:
+        (sha,) = conn.execute("select raw_sha256 from articles limit 1").fetchone()
+    raw = served(db, f"/-/archiver/raw/archive/{sha}")
+    assert raw.headers["content-type"].startswith("text/plain") and "<html" in raw.text
+    served(db, "/-/archiver/raw/archive/" + "0" * 64, status=404)
+    home = served(db, "/").text
+    assert 'href="/archive/articles"' in home and "pypi.org" not in home
+
+
+def test_errors_cell() -> None:
+    """A run's errors: counted, the lines in a list; none is said as such; not JSON as is."""
+    from archiver.archive.datasette_plugin import _errors_cell
+
+    assert _errors_cell("[]") == '<span class="archiver-none">none</span>'
+    cell = _errors_cell('["http://a/: http_404", "http://b/: <timeout>"]')
+    assert cell.startswith("<details><summary>2 errors</summary><ol><li>http://a/")
+    assert "&lt;timeout&gt;" in cell
+    assert "<summary>1 error</summary>" in _errors_cell("not json")
+
+
+@pytest.mark.parametrize(
+    ("query", "strict", "match"),
+    [
+        ("symbiose", True, "symbiose"),  # valid FTS5: as it is
+        ('"a phrase" NOT word', True, '"a phrase" NOT word'),
+        ("title:x OR y*", True, "title:x OR y*"),
+        ("l'été", True, '"l\'été"'),
+        ("covid-19", True, '"covid-19"'),
+        ("U.S.", True, '"U.S."'),
+        ("dumpster-fire", True, '"dumpster-fire"'),
+        ("d'Amazon", False, '"d\'Amazon"'),
+        ("climat -Amazon", True, '"climat" NOT "Amazon"'),
+        ("-Amazon", True, '"-Amazon"'),  # nothing to exclude from: a word
+        ("symbio* l'été", True, '"symbio"* "l\'été"'),
+        ("title:l'été", True, 'title:"l\'été"'),
+        ("l'été NOT hiver", True, '"l\'été" NOT "hiver"'),
+        ('"unclosed', False, '"unclosed"'),
+        ("symbiose AND", False, '"symbiose" "AND"'),
+        ("- . !", False, '""'),
+    ],
+)
+def test_match_expression(query: str, strict: bool, match: str) -> None:
+    """What people type, as FTS5 takes it; valid FTS5 untouched."""
+    from archiver.archive import fts
+
+    assert fts.match_expression(query, strict=strict) == match
+
+
+@pytest.mark.parametrize("query", ['"unclosed', "symbiose AND", "NOT x", "a AND OR b"])
+def test_match_expression_strict_errors(query: str) -> None:
+    """For the CLI, a misplaced operator or an open quote is an error saying so."""
+    from archiver.archive import fts
+    from archiver.errors import QueryError
+
+    with pytest.raises(QueryError, match="bad search query"):
+        fts.match_expression(query, strict=True)
+
+
+def test_snippets_stay_on_one_line(reading_archive: tuple[Path, FixtureServer]) -> None:
+    """A snippet across a paragraph break is one line (the break a space), so text, --nl
+    and --csv output keep one record per line; a snippet in one paragraph is unchanged."""
+    db, _ = reading_archive
+    [hit] = search(db, "slowly")
+    assert "\n" not in hit["snippet"] and "[slowly]. Many owners" in hit["snippet"]
+    text = invoke("search", "slowly", "--db", db).stdout.splitlines()
+    assert len(text) == 3 and text[2].startswith("  ") and "Many owners" in text[2]
+    rows = invoke("search", "slowly", "--db", db, "--csv").stdout.splitlines()
+    assert len(rows) == 2
+    inside_one = search(db, "gathered")
+    assert len(inside_one) == 3
+    for inside in inside_one:  # within one paragraph: the text as it is
+        assert inside["snippet"].strip("…").replace("[gathered]", "gathered") in FILLER
+
+
+@pytest.mark.parametrize(
+    ("title", "stem"),
+    [
+        ("L’étrange symbiose", "l-etrange-symbiose"),
+        ("Crème brûlée — ça va", "creme-brulee-ca-va"),
+        ("Путин и пресса", "путин-и-пресса"),
+        ("Новый йод", "новый-йод"),  # й keeps its breve: it is another letter
+        ("東京の夏、2024年", "東京の夏-2024年"),
+        ("Ελλάδα σήμερα", "ελλάδα-σήμερα"),
+        ("???", "untitled"),
+        (None, "untitled"),
+    ],
+)
+def test_export_file_names_keep_titles(title: str | None, stem: str) -> None:
+    """Markdown and text file names: Latin without accents, other scripts as they are."""
+    from archiver.archive import export
+
+    name = export.file_stem({"url": "http://a/", "title": title, "published": "2024-05-01"})
+    assert name.startswith(f"2024-05-01-{stem}-") and len(name) == len(f"2024-05-01-{stem}-") + 8
+
+
+def test_serve_registers_the_plugin() -> None:
+    """The command `archiver serve` runs is Datasette's with archiver's plugin registered
+    (plain Datasette lists no such plugin)."""
+    import subprocess
+    import sys
+
+    def plugins(module: str) -> list[str]:
+        out = subprocess.run(
+            [sys.executable, "-m", module, "plugins"], capture_output=True, text=True, check=True
+        ).stdout
+        return [p["name"] for p in json.loads(out)]
+
+    assert plugins(datasette.PLUGIN) == ["archiver.archive.datasette_plugin"]
+    assert "archiver.archive.datasette_plugin" not in plugins("datasette")
+
+
+def test_metadata_follows_the_archive_name() -> None:
+    """Datasette names a database after its file: the metadata and home links follow it."""
+    data = datasette.metadata_for(Path("/srv/press.db"))
+    assert list(data["databases"]) == ["press"]
+    assert 'href="/press/articles"' in data["description_html"]
+    assert 'href="/archive' not in data["description_html"]
+    assert "pypi.org" not in json.dumps(data)

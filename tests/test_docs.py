@@ -35,3 +35,10 @@ def test_readme_exit_codes_match_the_cli() -> None:
     for name in dir(module):
         if name.startswith("EXIT_"):
             assert f"`{getattr(module, name)}`" in README, name
+
+
+def test_example_config_says_how_to_check_it() -> None:
+    """config.toml points to `archiver check`, which reads it, not to `run --help`."""
+    example = (Path(__file__).parent.parent / "config.toml").read_text(encoding="utf-8")
+    assert "Check it with: archiver check" in example
+    assert "run --help" not in example

@@ -20,7 +20,7 @@ import click
 
 from archiver import __version__, render
 from archiver.archive import Database, datasette, export, open_archive, queries
-from archiver.config import Config, load_config, resolve_config_path
+from archiver.config import DEFAULT_CONFIG, Config, describe, load_config, locate_config
 from archiver.errors import (
     ArchiveLocked,
     ArchiverError,
@@ -74,7 +74,7 @@ def fetch(urls: tuple[str, ...], config_path: Path | None, db_path: Path | None)
     """
     from archiver import pipeline  # (see _HEAVY)
 
-    with _session(config_path, db_path, required=False) as (config, db):
+    with _session(config_path, db_path, required=False, create=True) as (config, db):
         report = pipeline.fetch_urls(urls, config, db, on_result=render.print_result)
     _finish(report)
 
@@ -354,6 +354,23 @@ def stats(config_path: Path | None, db_path: Path | None, as_json: bool) -> None
 
 
 @cli.command()
+@config_option
+def check(config_path: Path | None) -> None:
+    """Check a configuration without downloading anything: every key, URL, CSS selector
+    and regular expression; then list its sources and site rules.
+
+    Example: archiver check --config /etc/archiver/config.toml
+    """
+    config = _load(config_path, required=True)
+    render.check_report(config.path, describe(config))
+    if not config.sources:
+        _fail(
+            f"{config.path}: no [[sources]] configured: `archiver run` has nothing to do",
+            EXIT_USAGE,
+        )
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
 @config_option
@@ -365,8 +382,9 @@ def serve(host: str, port: int, config_path: Path | None, db_path: Path | None) 
     """
     config = _load(config_path, required=False)
     path = db_path or config.archive.path
-    if not path.exists():
-        _fail(f"{path}: no archive there yet", EXIT_FAILED)
+    _require_archive(path, no_config=config.path is None and db_path is None)
+    with _archive(path):  # an unreadable file is one line here; migrations are applied
+        pass
     try:
         sys.exit(datasette.serve(path, host=host, port=port))
     except DatasetteMissing as exc:
@@ -404,20 +422,35 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _load(config_path: Path | None, *, required: bool) -> Config:
-    path, named = resolve_config_path(config_path)
+    path, named_by = locate_config(config_path)
     try:
-        return load_config(path, required=required or named)
+        return load_config(path, required=required or named_by is not None, named_by=named_by)
     except ConfigError as exc:
         _fail(str(exc), EXIT_USAGE)
 
 
 @contextmanager
 def _session(
-    config_path: Path | None, db_path: Path | None, *, required: bool
+    config_path: Path | None, db_path: Path | None, *, required: bool, create: bool = False
 ) -> Iterator[tuple[Config, Database]]:
+    """The config and the archive; a read command (`create` False) never creates one."""
     config = _load(config_path, required=required)
-    with _archive(db_path or config.archive.path) as db:
+    path = db_path or config.archive.path
+    if not create:
+        _require_archive(path, no_config=config.path is None and db_path is None)
+    with _archive(path) as db:
         yield config, db
+
+
+def _require_archive(path: Path, *, no_config: bool) -> None:
+    if path.exists():
+        return
+    hint = (
+        f"; no {DEFAULT_CONFIG} in {Path.cwd()} either: give --db PATH or --config PATH"
+        if no_config
+        else "; `archiver run` or `archiver fetch` creates it"
+    )
+    _fail(f"{path.absolute()}: no archive there{hint}", EXIT_ARCHIVE)
 
 
 @contextmanager
@@ -438,6 +471,8 @@ def _locked(path: Path) -> Iterator[None]:
             yield
     except ArchiveLocked as exc:
         _fail(str(exc), EXIT_LOCKED)
+    except StoreError as exc:
+        _fail(str(exc), EXIT_ARCHIVE)
 
 
 def _guarded(call: Callable[[], Any]) -> Any:

@@ -136,20 +136,28 @@ class Config:
 
 def resolve_config_path(explicit: str | os.PathLike[str] | None) -> tuple[Path, bool]:
     """The config path to use and whether the user named it (option or environment)."""
+    path, named_by = locate_config(explicit)
+    return path, named_by is not None
+
+
+def locate_config(explicit: str | os.PathLike[str] | None) -> tuple[Path, str | None]:
+    """The config path to use and what named it: `--config`, `$ARCHIVER_CONFIG`, or None
+    for the default `./config.toml`."""
     if explicit is not None:
-        return Path(explicit), True
+        return Path(explicit), "--config"
     env = os.environ.get(CONFIG_ENV)
     if env:
-        return Path(env), True
-    return DEFAULT_CONFIG, False
+        return Path(env), f"${CONFIG_ENV}"
+    return DEFAULT_CONFIG, None
 
 
-def load_config(path: Path, *, required: bool) -> Config:
-    """Load `path`; when it does not exist, return defaults unless `required`."""
+def load_config(path: Path, *, required: bool, named_by: str | None = None) -> Config:
+    """Load `path`; when it does not exist, return defaults unless `required`. `named_by`
+    (`--config`, `$ARCHIVER_CONFIG`) goes into the message when the file is missing."""
     where = str(path)
     if not path.exists():
         if required:
-            raise ConfigError(where, None, "file not found")
+            raise ConfigError(where, None, missing_config(path, named_by))
         return Config()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -158,6 +166,35 @@ def load_config(path: Path, *, required: bool) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(where, None, f"cannot read: {exc}") from exc
     return parse_config(data, where, base=path.parent)
+
+
+def missing_config(path: Path, named_by: str | None) -> str:
+    """Why a config file is not there, and how to name one."""
+    if named_by is not None:
+        return f"file not found (named by {named_by})"
+    folder = path.absolute().parent
+    return f"file not found in {folder} (name one with --config PATH or ${CONFIG_ENV})"
+
+
+def describe(config: Config) -> list[str]:
+    """What `archiver check` reports of a valid configuration: its sources (kind, start
+    URLs, the link selector checked), site rules and archive; nothing is downloaded."""
+    kinds = ", ".join(
+        f"{sum(1 for s in config.sources if s.kind == k)} {k}"
+        for k in SOURCE_KINDS
+        if any(s.kind == k for s in config.sources)
+    )
+    lines = [
+        f"archive: {config.archive.path}"
+        + ("" if config.archive.path.exists() else " (created by the first run)"),
+        f"sources: {len(config.sources)}" + (f" ({kinds})" if kinds else ""),
+    ]
+    for s in config.sources:
+        links = f", links {s.links!r}" if s.links else ""
+        lines.append(f"  {s.name}: {s.kind}, {len(s.urls)} URL(s){links}")
+    lines.append(f"site rules: {len(config.sites)}")
+    lines += [f"  {r.host}" + (f": body {r.body!r}" if r.body else "") for r in config.sites]
+    return lines
 
 
 def parse_config(data: Mapping[str, Any], where: str, *, base: Path = Path(".")) -> Config:

@@ -97,13 +97,13 @@ def report_json(report: RunReport) -> dict[str, Any]:
 
 
 def summary(report: RunReport) -> None:
-    """The one-line summary of a run or a fetch, on stderr."""
-    counts = ", ".join(f"{report.count(o)} {o}" for o in OUTCOMES if o != "failed")
+    """The one-line summary of a run or a fetch, on stderr: URLs by outcome, then the
+    sources that failed (a feed or sitemap that could not be read), if any."""
+    counts = ", ".join(f"{report.count(o)} {o}" for o in OUTCOMES)
     run = f"run {report.run_id}: " if report.run_id else ""
-    click.echo(
-        f"archiver: {run}{len(report.results)} URLs: {counts}, {len(report.failed)} failed",
-        err=True,
-    )
+    sources = len(report.source_errors)  # a source is not a URL: counted in its own words
+    tail = f"; {sources} source{'s' if sources != 1 else ''} failed" if sources else ""
+    click.echo(f"archiver: {run}{len(report.results)} URLs: {counts}{tail}", err=True)
 
 
 def runs_table(rows: Iterable[dict[str, Any]]) -> None:
@@ -117,6 +117,13 @@ def runs_table(rows: Iterable[dict[str, Any]]) -> None:
             f"{r['id']:>4}  {r['started_at']:<25}  {r['status']:<11} "
             "{:>6} {:>5} {:>4} {:>5} {:>5} {:>5}".format(*counts)
         )
+
+
+def check_report(path: object, lines: Iterable[str]) -> None:
+    """`archiver check`: the file is valid, and what it holds."""
+    click.echo(f"{path}: ok")
+    for line in lines:
+        click.echo(line)
 
 
 def search_results(rows: Iterable[dict[str, Any]]) -> None:

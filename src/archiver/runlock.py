@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from archiver.errors import ArchiveLocked
+from archiver.errors import ArchiveLocked, StoreError
 
 
 def lock_path(archive: Path) -> Path:
@@ -22,10 +22,14 @@ def lock_path(archive: Path) -> Path:
 
 @contextmanager
 def run_lock(archive: Path) -> Iterator[None]:
-    """Hold the archive's run lock, or raise ArchiveLocked at once if another run holds it."""
+    """Hold the archive's run lock, or raise ArchiveLocked at once if another run holds it
+    (StoreError when the lock file cannot be created: the archive's folder is not writable)."""
     path = lock_path(archive)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StoreError(f"cannot create the run lock {path}: {exc.strerror or exc}") from exc
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -82,17 +82,29 @@ def write_files(rows: Iterable[dict[str, Any]], folder: Path, *, markdown: bool)
 
 
 def file_stem(row: dict[str, Any]) -> str:
-    """`2024-03-28-l-etrange-symbiose-1a2b3c4d`: date, title slug, URL hash."""
+    """`2024-03-28-l-etrange-symbiose-1a2b3c4d`: date, title slug, URL hash (a title of
+    no letters or digits in any script gives `untitled`)."""
     date = (row.get("published") or row.get("first_seen") or "undated")[:10]
     digest = hashlib.sha256(str(row["url"]).encode()).hexdigest()[:8]
     return f"{date}-{slug(row.get('title') or 'untitled')}-{digest}"
 
 
 def slug(text: str, length: int = 60) -> str:
-    """ASCII, lower case, words joined by hyphens."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    """Lower case words joined by hyphens: Latin letters without their accents
+    (`l-etrange`), other scripts as they are (`путин-и-пресса`, `東京の夏`)."""
+    words = re.findall(r"[^\W_]+", _unaccented(text).lower())
     return "-".join(words)[:length].strip("-") or "untitled"
+
+
+def _unaccented(text: str) -> str:
+    """`text` with the accents of ASCII letters dropped (é -> e); a mark on any other
+    letter is kept (й stays й), since dropping it would make another letter."""
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFKD", text):
+        if unicodedata.combining(char) and kept and kept[-1].isascii():
+            continue
+        kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept))
 
 
 def _markdown(row: dict[str, Any]) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from archiver.archive import fts
 from archiver.errors import QueryError
 from archiver.urls import normalize_url
 
@@ -104,8 +105,9 @@ def search_articles(
 ) -> list[dict[str, Any]]:
     """Full-text search (FTS5 syntax), best match first (bm25), with a highlighted snippet.
 
-    A query that is not valid FTS5 but holds no FTS5 syntax (`l'été`) is searched as plain
-    words; one that uses the syntax wrongly is a QueryError saying why. A query matching
+    A query that is not valid FTS5 (`l'été`, `covid-19`, `U.S.`, `climat -Amazon`) is read
+    as a search engine reads it; one that misplaces an operator or leaves a quote open is a
+    QueryError saying why. A query matching
     more than RANKED_MATCHES articles (a word nearly every article has) lists the newest
     first: bm25 costs about a millisecond per thousand matches, and ranks such a word
     no better."""
@@ -118,30 +120,21 @@ def search_articles(
         "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
         f"WHERE articles_fts MATCH ? AND {where} ORDER BY {order} LIMIT ?"
     )
-    return list(db.query(sql, [match, *params, limit]))
+    rows = list(db.query(sql, [match, *params, limit]))
+    for row in rows:  # one line per result: paragraph breaks in a snippet become spaces
+        row["snippet"] = " ".join((row["snippet"] or "").split())
+    return rows
 
 
 def _fts_query(db: Database, query: str) -> tuple[str, int]:
-    """The query as FTS5 will take it (quoted when it is plain words FTS5 cannot parse), and
-    how many articles it matches (cheap: no ranking)."""
+    """The query as FTS5 will take it (see `fts.match_expression`), and how many articles
+    it matches (cheap: no ranking)."""
+    match = fts.match_expression(query, strict=True)
     count = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?"
     try:
-        return query, int(db.execute(count, [query]).fetchone()[0])
-    except sqlite3.OperationalError as exc:
-        if _uses_fts_syntax(query):
-            raise QueryError(f"bad search query {query!r}: {exc}") from exc
-    quoted = db.quote_fts(query)
-    try:
-        return quoted, int(db.execute(count, [quoted]).fetchone()[0])
+        return match, int(db.execute(count, [match]).fetchone()[0])
     except sqlite3.OperationalError as exc:
         raise QueryError(f"bad search query {query!r}: {exc}") from exc
-
-
-def _uses_fts_syntax(query: str) -> bool:
-    words = query.split()
-    return any(c in query for c in '"*():^{}+') or any(
-        w in ("AND", "OR", "NOT", "NEAR") for w in words
-    )
 
 
 def _escape_like(text: str) -> str:
@@ -262,3 +255,16 @@ def raw_html(db: Database, sha256: str) -> bytes | None:
     """The stored raw HTML with this SHA-256, decompressed."""
     row = db.execute("SELECT html_zlib FROM raw_pages WHERE sha256 = ?", [sha256]).fetchone()
     return zlib.decompress(row[0]) if row else None
+
+
+def raw_page_text(db: Database, sha256: str) -> str | None:
+    """The stored raw HTML with this SHA-256, decoded with the encoding it was read with."""
+    row = db.execute(
+        "SELECT encoding, html_zlib FROM raw_pages WHERE sha256 = ?", [sha256]
+    ).fetchone()
+    if row is None:
+        return None
+    try:
+        return zlib.decompress(row[1]).decode(row[0] or "utf-8", "replace")
+    except LookupError:
+        return zlib.decompress(row[1]).decode("utf-8", "replace")
