@@ -1,18 +1,20 @@
-r"""Pure metric functions for the extraction-quality benchmark.
+r"""Pure metric functions of the extraction-quality benchmark (``extract_quality.py``).
 
-The definitions follow ``/work/shared/devset/README.md`` (the same body metric as the
-ScrapingHub article-extraction-benchmark):
+The definitions are those of ``/work/shared/devset/README.md``:
 
-* tokens are ``\w+`` matches (Unicode, case kept);
-* shingles are the multiset of consecutive 4-token tuples (1 to 3 tokens give one shorter
-  shingle, no token gives none);
-* per page, ``tp`` is the size of the multiset intersection, precision ``tp / predicted`` and
-  recall ``tp / true``;
-* over a set, precision is the mean per-page precision over pages with non-empty output,
-  recall the mean per-page recall, F1 the harmonic mean of those two means.
+* **word F1** (WCXB): bags of lowercase ``\w+`` tokens of the output and of the truth; per page
+  precision, recall and F1 of their overlap, an empty output scoring 0; means over pages;
+* **shingle F1** (ScrapingHub article-extraction-benchmark): ``\w+`` tokens, case kept; the
+  multiset of consecutive 4-token shingles (1 to 3 tokens give one shorter shingle); per page
+  ``tp`` = size of the multiset intersection, precision ``tp / predicted``, recall
+  ``tp / true``; over a set, precision = mean page precision over non-empty outputs, recall =
+  mean page recall, F1 = harmonic mean of those two means;
+* **snippets** (trafilatura's evaluation): whitespace-normalised substring matching of the
+  ``with`` snippets (tp / fn) and ``without`` snippets (fp / tn), summed over a set;
+* **metadata**: title equality after NFKC, whitespace collapsing and case folding; author word
+  F1 >= 0.5; date on the same calendar day; language by primary subtag; site name as title.
 
-Metadata fields are scored over the pages whose expected value is not null (a blank expected
-string counts as null). Nothing here does I/O, so a unit test can import this module directly.
+Nothing here does I/O, so a unit test can import this module directly.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from datetime import date
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 SHINGLE_SIZE = 4
+AUTHOR_THRESHOLD = 0.5
 
 _TOKEN_RE = re.compile(r"\w+")
 _ISO_DAY_RE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
@@ -49,11 +52,8 @@ _BLOCK_TAGS = frozenset(
 )  # fmt: skip
 
 
-# --------------------------------------------------------------------------- body text
-
-
 def visible_text(html: str) -> str:
-    """Return the rendered text of an HTML document or fragment.
+    """Return the rendered text of an HTML document or fragment (Readability's ``expected.html``).
 
     Text inside ``script``, ``style``, ``head`` and similar elements is dropped; block-level
     elements and ``<br>`` are surrounded by newlines so that they separate words, while inline
@@ -87,6 +87,63 @@ def tokens(text: str | None) -> list[str]:
     return _TOKEN_RE.findall(text or "")
 
 
+def harmonic_mean(a: float, b: float) -> float:
+    """Harmonic mean of two non-negative numbers (0 when both are 0)."""
+    return 2 * a * b / (a + b) if a + b > 0 else 0.0
+
+
+def mean(values: Iterable[float]) -> float:
+    """Arithmetic mean, 0 for no value."""
+    values = list(values)
+    return statistics.fmean(values) if values else 0.0
+
+
+# --------------------------------------------------------------------------- word F1 (WCXB)
+
+
+@dataclass(frozen=True)
+class WordScore:
+    """Word-bag precision, recall and F1 of one page (all 0 for an empty output)."""
+
+    precision: float
+    recall: float
+    f1: float
+
+
+def word_score(predicted: str | None, truth: str) -> WordScore:
+    """Score one page by the overlap of the lowercase word bags of output and truth."""
+    pred = Counter(t.lower() for t in tokens(predicted))
+    true = Counter(t.lower() for t in tokens(truth))
+    common = sum((pred & true).values())
+    if not common:
+        return WordScore(0.0, 0.0, 0.0)
+    precision, recall = common / sum(pred.values()), common / sum(true.values())
+    return WordScore(precision, recall, harmonic_mean(precision, recall))
+
+
+@dataclass(frozen=True)
+class WordSummary:
+    """Mean word precision, recall and F1 over a set of pages."""
+
+    pages: int
+    precision: float
+    recall: float
+    f1: float
+
+
+def aggregate_words(scores: Sequence[WordScore]) -> WordSummary:
+    """Means of the per-page word scores."""
+    return WordSummary(
+        pages=len(scores),
+        precision=mean(s.precision for s in scores),
+        recall=mean(s.recall for s in scores),
+        f1=mean(s.f1 for s in scores),
+    )
+
+
+# --------------------------------------------------------------------------- shingle F1
+
+
 def shingles(toks: Sequence[str], size: int = SHINGLE_SIZE) -> Counter[tuple[str, ...]]:
     """Return the multiset of consecutive ``size``-token tuples.
 
@@ -101,7 +158,7 @@ def shingles(toks: Sequence[str], size: int = SHINGLE_SIZE) -> Counter[tuple[str
 
 
 @dataclass(frozen=True)
-class PageScore:
+class ShingleScore:
     """Shingle counts of one page, with the derived per-page precision, recall and F1."""
 
     tp: int
@@ -129,25 +186,18 @@ class PageScore:
         return harmonic_mean(self.precision or 0.0, self.recall)
 
 
-def harmonic_mean(a: float, b: float) -> float:
-    """Harmonic mean of two non-negative numbers (0 when both are 0)."""
-    return 2 * a * b / (a + b) if a + b > 0 else 0.0
-
-
-def page_scores(predicted_text: str | None, true_text: str) -> PageScore:
+def shingle_score(predicted: str | None, truth: str) -> ShingleScore:
     """Score one page: shingle multiset intersection between prediction and truth."""
-    pred = shingles(tokens(predicted_text))
-    true = shingles(tokens(true_text))
-    return PageScore(
-        tp=sum((pred & true).values()),
-        predicted=sum(pred.values()),
-        true=sum(true.values()),
+    pred = shingles(tokens(predicted))
+    true = shingles(tokens(truth))
+    return ShingleScore(
+        tp=sum((pred & true).values()), predicted=sum(pred.values()), true=sum(true.values())
     )
 
 
 @dataclass(frozen=True)
-class BodySummary:
-    """Body-text figures over a set of pages."""
+class ShingleSummary:
+    """Shingle figures over a set of pages."""
 
     pages: int
     precision: float
@@ -157,22 +207,21 @@ class BodySummary:
     mean_page_f1: float
 
 
-def aggregate(scores: Sequence[PageScore]) -> BodySummary:
-    """Aggregate page scores: macro precision (non-empty outputs), macro recall (all pages)."""
-    precisions = [s.precision for s in scores if s.precision is not None]
-    precision = statistics.fmean(precisions) if precisions else 0.0
-    recall = statistics.fmean(s.recall for s in scores) if scores else 0.0
-    return BodySummary(
+def aggregate_shingles(scores: Sequence[ShingleScore]) -> ShingleSummary:
+    """Macro precision (non-empty outputs), macro recall (all pages), F1 of the two means."""
+    precision = mean(s.precision for s in scores if s.precision is not None)
+    recall = mean(s.recall for s in scores)
+    return ShingleSummary(
         pages=len(scores),
         precision=precision,
         recall=recall,
         f1=harmonic_mean(precision, recall),
         empty=sum(1 for s in scores if s.empty),
-        mean_page_f1=statistics.fmean(s.f1 for s in scores) if scores else 0.0,
+        mean_page_f1=mean(s.f1 for s in scores),
     )
 
 
-# --------------------------------------------------------------------------- metadata
+# --------------------------------------------------------------------------- snippets
 
 
 def normalize_whitespace(text: str | None) -> str:
@@ -180,24 +229,77 @@ def normalize_whitespace(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+@dataclass(frozen=True)
+class SnippetCounts:
+    """Snippet outcomes: ``with`` found (tp) or missing (fn), ``without`` found (fp) or not."""
+
+    tp: int = 0
+    fn: int = 0
+    fp: int = 0
+    tn: int = 0
+
+    def __add__(self, other: SnippetCounts) -> SnippetCounts:
+        return SnippetCounts(
+            self.tp + other.tp, self.fn + other.fn, self.fp + other.fp, self.tn + other.tn
+        )
+
+    @property
+    def precision(self) -> float:
+        """``tp / (tp + fp)``, 0 when nothing was found."""
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        """``tp / (tp + fn)``, 0 when there is no ``with`` snippet."""
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        """Harmonic mean of precision and recall."""
+        return harmonic_mean(self.precision, self.recall)
+
+
+def snippet_counts(
+    predicted: str | None, with_: Sequence[str], without: Sequence[str]
+) -> SnippetCounts:
+    """Look up each snippet, whitespace-normalised, as a substring of the normalised output."""
+    text = normalize_whitespace(predicted)
+    found_with = sum(1 for s in with_ if normalize_whitespace(s) in text) if text else 0
+    found_without = sum(1 for s in without if normalize_whitespace(s) in text) if text else 0
+    return SnippetCounts(
+        tp=found_with,
+        fn=len(with_) - found_with,
+        fp=found_without,
+        tn=len(without) - found_without,
+    )
+
+
+def total_snippets(counts: Iterable[SnippetCounts]) -> SnippetCounts:
+    """Sum snippet outcomes over a set of pages."""
+    return sum(counts, SnippetCounts())
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+def normalize_title(text: str | None) -> str:
+    """NFKC, whitespace collapsed, case-folded: the form in which titles are compared."""
+    return normalize_whitespace(unicodedata.normalize("NFKC", text or "")).casefold()
+
+
+def title_match(predicted: str | None, expected: str) -> bool:
+    """Title (or site name) equality after NFKC, whitespace collapsing and case folding."""
+    pred = normalize_title(predicted)
+    return bool(pred) and pred == normalize_title(expected)
+
+
 def _words(text: str | None) -> list[str]:
-    r"""Return lowercase ``\w+`` tokens after NFKC normalization."""
+    r"""Return case-folded ``\w+`` tokens after NFKC normalization."""
     return tokens(unicodedata.normalize("NFKC", text or "").casefold())
 
 
-def title_exact(predicted: str | None, expected: str) -> bool:
-    """Title equality after whitespace normalization."""
-    return normalize_whitespace(predicted) == normalize_whitespace(expected)
-
-
-def title_loose(predicted: str | None, expected: str) -> bool:
-    """Title equality ignoring case, punctuation and whitespace (same word sequence)."""
-    words = _words(predicted)
-    return bool(words) and words == _words(expected)
-
-
-def word_f1(predicted: str | None, expected: str | None) -> float:
-    """F1 between the lowercase word multisets of two strings (0 if either is empty)."""
+def name_f1(predicted: str | None, expected: str | None) -> float:
+    """F1 between the case-folded word multisets of two names (0 if either is empty)."""
     pred, true = Counter(_words(predicted)), Counter(_words(expected))
     common = sum((pred & true).values())
     if not common:
@@ -205,17 +307,16 @@ def word_f1(predicted: str | None, expected: str | None) -> float:
     return harmonic_mean(common / sum(pred.values()), common / sum(true.values()))
 
 
-def author_match(predicted: str | None, expected: str, threshold: float = 0.5) -> bool:
-    """Byline vs. author: a match when their word F1 reaches ``threshold``."""
-    return word_f1(predicted, expected) >= threshold
+def author_match(predicted: str | None, expected: str) -> bool:
+    """Author vs. the truth's name: a match when their word F1 reaches 0.5."""
+    return name_f1(predicted, expected) >= AUTHOR_THRESHOLD
 
 
 def calendar_day(value: str | None) -> date | None:
     """Return the calendar day at the start of an ISO-8601-like date string, as written.
 
-    Accepts ``YYYY-MM-DD`` followed by anything (``T12:00Z``, `` 06:01:07``, an offset...),
-    ``YYYY/MM/DD`` and the basic form ``YYYYMMDD``. No time-zone conversion is done: the day is
-    the one written in the string. Returns None when no valid day is found.
+    Accepts ``YYYY-MM-DD`` followed by anything (``T12:00Z``, an offset...), ``YYYY/MM/DD``
+    and ``YYYYMMDD``. No time-zone conversion: the day is the one written in the string.
     """
     text = (value or "").strip()
     match = _ISO_DAY_RE.match(text) or _BASIC_DAY_RE.match(text)
@@ -228,7 +329,7 @@ def calendar_day(value: str | None) -> date | None:
 
 
 def date_match(predicted: str | None, expected: str) -> bool:
-    """Match published date vs. publishedTime: the same calendar day."""
+    """Published date vs. the truth: the same calendar day."""
     day = calendar_day(predicted)
     return day is not None and day == calendar_day(expected)
 
@@ -244,56 +345,32 @@ def language_match(predicted: str | None, expected: str) -> bool:
     return bool(lang) and lang == primary_language(expected)
 
 
-def sitename_match(predicted: str | None, expected: str) -> bool:
-    """Site name vs. siteName: equality ignoring case and whitespace differences."""
-    pred = normalize_whitespace(predicted).casefold()
-    return bool(pred) and pred == normalize_whitespace(expected).casefold()
-
-
-@dataclass(frozen=True)
-class Metadata:
-    """Metadata fields predicted by an extractor (None when not found)."""
-
-    title: str | None = None
-    author: str | None = None
-    date: str | None = None
-    language: str | None = None
-    sitename: str | None = None
-
-
 Matcher = Callable[[str | None, str], bool]
 
-# Reported metadata column -> (Metadata attribute, expected-metadata.json key, matcher).
-METADATA_CHECKS: Mapping[str, tuple[str, str, Matcher]] = {
-    "title_exact": ("title", "title", title_exact),
-    "title_loose": ("title", "title", title_loose),
-    "author": ("author", "byline", author_match),
-    "date": ("date", "publishedTime", date_match),
-    "language": ("language", "lang", language_match),
-    "sitename": ("sitename", "siteName", sitename_match),
+# Metadata field -> how a prediction is compared with the truth.
+MATCHERS: Mapping[str, Matcher] = {
+    "title": title_match,
+    "author": author_match,
+    "date": date_match,
+    "language": language_match,
+    "sitename": title_match,
 }
 
 
-def expected_value(expected: Mapping[str, object], key: str) -> str | None:
-    """Return the expected string for ``key``, or None when it is null, missing or blank."""
-    value = expected.get(key)
-    if isinstance(value, str) and value.strip():
-        return value
-    return None
-
-
-def metadata_matches(predicted: Metadata, expected: Mapping[str, object]) -> dict[str, bool | None]:
-    """Score every metadata check for one page; None where the expected value is null."""
-    results: dict[str, bool | None] = {}
-    for name, (attribute, key, matcher) in METADATA_CHECKS.items():
-        truth = expected_value(expected, key)
-        results[name] = None if truth is None else matcher(getattr(predicted, attribute), truth)
-    return results
+def metadata_matches(
+    predicted: Mapping[str, str | None], truth: Mapping[str, str | None]
+) -> dict[str, bool]:
+    """Score each field the truth has a (non-blank) value for; other fields are left out."""
+    return {
+        name: MATCHERS[name](predicted.get(name), expected)
+        for name, expected in truth.items()
+        if expected and expected.strip()
+    }
 
 
 @dataclass(frozen=True)
-class FieldSummary:
-    """Share of matching pages among the pages where a metadata field can be scored."""
+class Rate:
+    """Share of matching pages among the pages where a field can be scored."""
 
     matched: int
     scored: int
@@ -304,7 +381,7 @@ class FieldSummary:
         return self.matched / self.scored if self.scored else None
 
 
-def aggregate_field(results: Iterable[bool | None]) -> FieldSummary:
-    """Aggregate one metadata field over pages, skipping unscored pages (None)."""
-    scored = [r for r in results if r is not None]
-    return FieldSummary(matched=sum(scored), scored=len(scored))
+def field_rate(matches: Iterable[Mapping[str, bool]], name: str) -> Rate:
+    """Aggregate one metadata field over pages, skipping pages where it is not scored."""
+    scored = [m[name] for m in matches if name in m]
+    return Rate(matched=sum(scored), scored=len(scored))
