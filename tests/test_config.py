@@ -168,3 +168,17 @@ def test_config_path_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_config_path(None) == (Path("/etc/a.toml"), True)
     monkeypatch.delenv("ARCHIVER_CONFIG")
     assert resolve_config_path(None) == (Path("config.toml"), False)
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("tcp://10.0.0.5:8786", True), ("tls://sched:8786", True), ("", True), ("10.0.0.5", False)],
+)
+def test_extract_scheduler_is_a_dask_address(tmp_path: Path, value: str, ok: bool) -> None:
+    """`[extract] scheduler` takes a Dask address (or nothing: the local pool)."""
+    text = f'[extract]\nscheduler = "{value}"\n'
+    if ok:
+        assert load(tmp_path, text).extract.scheduler == value
+    else:
+        with pytest.raises(ConfigError, match="extract.scheduler: expected a Dask scheduler"):
+            load(tmp_path, text)

@@ -69,6 +69,7 @@ class ExtractSettings:
     template_min_pages: int = 5
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     timeout: float = 30.0
+    scheduler: str = ""  # a Dask scheduler ("tcp://host:8786"): extraction on its workers
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,14 @@ def _extract_settings(table: Mapping[str, Any], where: str) -> ExtractSettings:
         template_min_pages=get("template_min_pages", int, _at_least(2)),
         workers=get("workers", int, _at_least(0)),
         timeout=float(get("timeout", float, _above(0))),
+        scheduler=get("scheduler", str, _scheduler_address),
     )
+
+
+def _scheduler_address(value: str) -> str | None:
+    if value and not value.startswith(("tcp://", "tls://", "inproc://")):
+        return "a Dask scheduler address such as tcp://host:8786"
+    return None
 
 
 def _fetch_settings(table: Mapping[str, Any], where: str) -> FetchSettings:
