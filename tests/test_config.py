@@ -180,5 +180,5 @@ def test_extract_scheduler_is_a_dask_address(tmp_path: Path, value: str, ok: boo
     if ok:
         assert load(tmp_path, text).extract.scheduler == value
     else:
-        with pytest.raises(ConfigError, match="extract.scheduler: expected a Dask scheduler"):
+        with pytest.raises(ConfigError, match=r"extract\.scheduler: expected a Dask scheduler"):
             load(tmp_path, text)
