@@ -149,14 +149,19 @@ def test_import_and_reextract_run_on_the_cluster(scheduler: str, tmp_path: Path)
     assert "6 articles re-extracted: 0 changed, 6 unchanged" in again.stderr
 
 
-def test_an_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
-    """A scheduler that does not answer: one error line, nothing imported, no traceback."""
+@pytest.mark.parametrize("command", ["import", "reextract", "fetch"])
+def test_an_unreachable_scheduler_is_one_line(
+    tmp_path: Path, command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scheduler that does not answer: one error line, exit 2, nothing done, no traceback."""
+    monkeypatch.setattr("archiver.cluster.CONNECT_TIMEOUT_S", 1)
     config = tmp_path / "config.toml"
     config.write_text('[extract]\nscheduler = "tcp://127.0.0.1:9"\n', encoding="utf-8")
     warc = tmp_path / "crawl.warc.gz"
     foreign_warc(warc, [("https://other.example/1", "text/html", story(1), 200)])
+    args = {"import": [str(warc)], "reextract": [], "fetch": ["http://127.0.0.1:9/a"]}
     result = CliRunner().invoke(
-        cli, ["import", str(warc), "--config", str(config), "--db", str(tmp_path / "c.db")]
+        cli, [command, *args[command], "--config", str(config), "--db", str(tmp_path / "c.db")]
     )
-    assert result.exit_code == 2
+    assert result.exit_code == 2, result.output
     assert result.stderr.startswith("error: ") and "tcp://127.0.0.1:9" in result.stderr

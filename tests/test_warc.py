@@ -368,3 +368,37 @@ def test_older_captures_get_what_the_fetch_log_knows(tmp_path: Path) -> None:
     assert [r[4] for r in responses] == [story(1), story(1, 2)]
     assert responses[0][3].get_header("ETag") == '"v1"'
     assert responses[0][3].get_header("X-Test") is None
+
+
+def test_warc_dir_gets_a_file_per_run(server: FixtureServer, tmp_path: Path) -> None:
+    """`[archive] warc_dir`: each run writes its own captures as a WARC file there, the
+    first run the response, the next one (a 304) a revisit."""
+    server.routes["/story"] = Route(200, story(3), {"Content-Type": "text/html"})
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[archive]\npath = "a.db"\nwarc_dir = "warcs"\n[fetch]\nper_host_delay = 0\n'
+        "allow_private_addresses = true\n[extract]\nworkers = 0\n"
+        f'[[sources]]\nname = "watch"\nurls = ["{server.url("/story")}"]\n',
+        encoding="utf-8",
+    )
+    for _ in range(2):
+        result = CliRunner().invoke(cli, ["run", "--config", str(config)])
+        assert result.exit_code == 0, result.output
+    first, second = sorted((tmp_path / "warcs").iterdir())
+    assert first.name.startswith("archiver-000001-") and first.name.endswith(".warc.gz")
+    assert [r[0] for r in records(first) if r[0] in ("response", "revisit")] == ["response"]
+    assert [r[0] for r in records(second) if r[0] in ("response", "revisit")] == ["revisit"]
+
+
+def test_without_warc_dir_a_run_writes_no_warc(server: FixtureServer, tmp_path: Path) -> None:
+    """No `warc_dir`, no WARC file anywhere."""
+    server.routes["/story"] = Route(200, story(3), {"Content-Type": "text/html"})
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[archive]\npath = "a.db"\n[fetch]\nper_host_delay = 0\n'
+        "allow_private_addresses = true\n[extract]\nworkers = 0\n"
+        f'[[sources]]\nname = "watch"\nurls = ["{server.url("/story")}"]\n',
+        encoding="utf-8",
+    )
+    assert CliRunner().invoke(cli, ["run", "--config", str(config)]).exit_code == 0
+    assert not list(tmp_path.rglob("*.warc*"))

@@ -477,6 +477,8 @@ def _archive(path: Path) -> Iterator[Database]:
         yield db
     except StoreError as exc:
         _fail(str(exc), EXIT_ARCHIVE)
+    except ClusterUnreachable as exc:
+        _fail(str(exc), EXIT_USAGE)
     finally:
         db.close()
 
@@ -495,7 +497,7 @@ def _guarded(call: Callable[[], Any]) -> Any:
         return call()
     except StoreError as exc:
         _fail(str(exc), EXIT_ARCHIVE)
-    except (QueryError, ClusterUnreachable) as exc:
+    except QueryError as exc:
         _fail(str(exc), EXIT_USAGE)
 
 

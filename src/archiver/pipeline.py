@@ -118,6 +118,10 @@ def run_sources(
             status = "completed"
         finally:
             archive.finish_run(db, run_id, run.report(), status=status, ended_at=now())
+    if config.archive.warc_dir is not None:  # [archive] warc_dir: a WARC file per run
+        from archiver.archive.warc import write_run_warc
+
+        write_run_warc(db, run_id, config.archive.warc_dir, now())
     return run.report()
 
 

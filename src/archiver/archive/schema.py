@@ -245,6 +245,7 @@ def m006_capture_headers(db: Database) -> None:
     the fetch log knows (status, content type, validators)."""
     db.table("captures").create(
         {
+            "id": int,
             "article_url": str,
             "fetched_at": str,
             "url": str,
@@ -257,11 +258,13 @@ def m006_capture_headers(db: Database) -> None:
             "source": str,
             "run_id": int,
         },
-        pk=("article_url", "fetched_at", "url"),
+        pk="id",  # two captures of a page within one second are two captures
     )
     db.table("captures").create_index(["fetched_at"])
+    db.table("captures").create_index(["article_url", "fetched_at"])
     db.execute(
-        "INSERT OR IGNORE INTO captures SELECT f.article_url, f.fetched_at, "
+        "INSERT INTO captures (article_url, fetched_at, url, raw_sha256, outcome, status, "
+        "http_version, reason_phrase, headers, source, run_id) SELECT f.article_url, f.fetched_at, "
         "coalesce(f.final_url, f.url), CASE WHEN f.outcome = 'unchanged' THEN NULL ELSE "
         "coalesce((SELECT r.raw_sha256 FROM revisions r WHERE r.article_url = f.article_url "
         "AND r.valid_from = f.fetched_at), (SELECT a.raw_sha256 FROM articles a "

@@ -369,8 +369,7 @@ def save_capture(
             "headers": json.dumps(record.headers or _known_headers(record), ensure_ascii=False),
             "source": source,
             "run_id": run_id,
-        },
-        replace=True,
+        }
     )
 
 

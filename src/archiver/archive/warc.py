@@ -35,6 +35,7 @@ from warcio.warcwriter import WARCWriter
 from archiver import __version__
 from archiver.archive.queries import Filters
 from archiver.charsets import charset_from_content_type, codec_name, decode_html
+from archiver.errors import StoreError
 from archiver.models import FeedHints, FetchRecord, Page, iso_utc, parse_datetime
 from archiver.urls import normalize_url
 
@@ -78,9 +79,26 @@ class WarcProblem:
     fetched_at: datetime | None = None
 
 
-def write_warc(db: Database, out: BinaryIO, filters: Filters | None = None) -> WarcExport:
-    """Write every capture of the (filtered) articles to `out` as gzipped WARC records,
-    oldest first; returns the counts."""
+def write_run_warc(db: Database, run_id: int, folder: Path, started: datetime) -> Path:
+    """The captures of run `run_id` as `folder/archiver-RUN-DATE.warc.gz` (written under a
+    temporary name, then renamed: a reader never sees half a file)."""
+    path = folder / f"archiver-{run_id:06d}-{started.astimezone(UTC):%Y%m%dT%H%M%SZ}.warc.gz"
+    partial = path.with_name(path.name + ".part")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with partial.open("wb") as out:
+            write_warc(db, out, run_id=run_id)
+        partial.replace(path)
+    except OSError as exc:
+        raise StoreError(f"cannot write the run's WARC file {path}: {exc}") from exc
+    return path
+
+
+def write_warc(
+    db: Database, out: BinaryIO, filters: Filters | None = None, *, run_id: int | None = None
+) -> WarcExport:
+    """Write every capture of the (filtered) articles (of run `run_id` only, if given) to
+    `out` as gzipped WARC records, oldest first; returns the counts."""
     writer = WARCWriter(out, gzip=True, warc_version="1.1")
     writer.write_record(
         writer.create_warcinfo_record(
@@ -89,13 +107,15 @@ def write_warc(db: Database, out: BinaryIO, filters: Filters | None = None) -> W
         )
     )
     where, params = (filters or Filters()).where()
+    if run_id is not None:
+        where, params = f"{where} AND c.run_id = ?", [*params, run_id]
     sql = (
         "SELECT c.*, coalesce(r.title, a.title) AS title, coalesce(r.author, a.author) AS "
         "author, coalesce(r.published, a.published) AS published, CASE WHEN r.id IS NULL "
         "THEN a.description END AS description FROM captures c "
         "JOIN articles a ON a.url = c.article_url LEFT JOIN revisions r ON "
         "r.article_url = c.article_url AND r.valid_from = c.fetched_at "
-        f"WHERE {where} ORDER BY c.fetched_at, c.rowid"
+        f"WHERE {where} ORDER BY c.fetched_at, c.id"
     )
     counts = {"responses": 0, "revisits": 0}
     articles: set[str] = set()  # a set of keys: ~100 bytes an article, for the count only
@@ -184,8 +204,9 @@ def _earlier_response(db: Database, capture: dict[str, Any]) -> tuple[str, str, 
     """(URL, date, raw page) of the article's last capture with a body before this one."""
     row = db.execute(
         "SELECT url, fetched_at, raw_sha256 FROM captures WHERE article_url = ? "
-        "AND fetched_at < ? AND raw_sha256 IS NOT NULL ORDER BY fetched_at DESC LIMIT 1",
-        [capture["article_url"], capture["fetched_at"]],
+        "AND (fetched_at < ? OR (fetched_at = ? AND id < ?)) AND raw_sha256 IS NOT NULL "
+        "ORDER BY fetched_at DESC, id DESC LIMIT 1",
+        [capture["article_url"], capture["fetched_at"], capture["fetched_at"], capture["id"]],
     ).fetchone()
     return (row[0], row[1], row[2]) if row else None
 
