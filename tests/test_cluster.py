@@ -21,7 +21,7 @@ from archiver.cluster import DaskExecutor  # noqa: E402
 from archiver.errors import ExtractError, NotAnArticle  # noqa: E402
 from archiver.extraction import extract_article  # noqa: E402
 from archiver.models import Article  # noqa: E402
-from tests.conftest import PAGES, expected  # noqa: E402
+from tests.conftest import PAGES, FixtureServer, Route, expected  # noqa: E402
 from tests.test_warc import foreign_warc, story  # noqa: E402
 
 
@@ -165,3 +165,24 @@ def test_an_unreachable_scheduler_is_one_line(
     )
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("error: ") and "tcp://127.0.0.1:9" in result.stderr
+
+
+def test_a_fetch_extracts_on_the_cluster(
+    scheduler: str, server: FixtureServer, tmp_path: Path
+) -> None:
+    """`archiver fetch` (and so a run) downloads here, extracts on the cluster, stores here."""
+    server.routes["/story"] = Route(
+        200, (PAGES / "seed-blog-fr.html").read_bytes(), {"Content-Type": "text/html"}
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f"[fetch]\nallow_private_addresses = true\nper_host_delay = 0\n"
+        f'[extract]\nscheduler = "{scheduler}"\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        cli,
+        ["fetch", server.url("/story"), "--config", str(config), "--db", str(tmp_path / "f.db")],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("new")
