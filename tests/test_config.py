@@ -209,3 +209,17 @@ def test_describe_lists_sources_and_rules() -> None:
         s.name for s in config.sources
     ]
     assert describe(Config())[1:] == ["sources: 0", "site rules: 0"]
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("tcp://10.0.0.5:8786", True), ("tls://sched:8786", True), ("", True), ("10.0.0.5", False)],
+)
+def test_extract_scheduler_is_a_dask_address(tmp_path: Path, value: str, ok: bool) -> None:
+    """`[extract] scheduler` takes a Dask address (or nothing: the local pool)."""
+    text = f'[extract]\nscheduler = "{value}"\n'
+    if ok:
+        assert load(tmp_path, text).extract.scheduler == value
+    else:
+        with pytest.raises(ConfigError, match=r"extract\.scheduler: expected a Dask scheduler"):
+            load(tmp_path, text)

@@ -137,6 +137,7 @@ def test_schema_is_migrated_once(tmp_path: Path) -> None:
         "m002_runs_and_validators",
         "m003_templates_and_reextraction",
         "m004_hosts_and_views",
+        "m006_capture_headers",
     ]
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert db.table("articles").detect_fts() == "articles_fts"

@@ -30,6 +30,11 @@ def charset_from_content_type(content_type: str | None) -> str | None:
     return match.group(1) if match else None
 
 
+def codec_name(label: str | None) -> str | None:
+    """The codec a charset label means here (WHATWG aliases applied); None if unknown."""
+    return _codec(label)
+
+
 def _codec(label: str | None) -> str | None:
     if not label:
         return None

@@ -24,6 +24,7 @@ from archiver.config import DEFAULT_CONFIG, Config, describe, load_config, locat
 from archiver.errors import (
     ArchiveLocked,
     ArchiverError,
+    ClusterUnreachable,
     ConfigError,
     DatasetteMissing,
     NotAnArticle,
@@ -294,7 +295,7 @@ def history(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "csv", "markdown", "text"]),
+    type=click.Choice(["jsonl", "csv", "markdown", "text", "warc"]),
     default="jsonl",
     show_default=True,
 )
@@ -302,7 +303,7 @@ def history(
     "--output",
     "-o",
     type=click.Path(path_type=Path),
-    help="File (jsonl, csv; default stdout) or folder (markdown, text; required).",
+    help="File (jsonl, csv; default stdout; warc: required) or folder (markdown, text).",
 )
 @click.option(
     "--changed-since",
@@ -320,10 +321,13 @@ def export_command(
     db_path: Path | None,
     **options: Any,
 ) -> None:
-    """Export articles as JSON Lines, CSV, Markdown files or text files, streaming.
+    """Export articles as JSON Lines, CSV, Markdown files, text files or a WARC file (every
+    capture, with its headers), streaming.
 
     Example: archiver export --format csv --site lemonde.fr --since 2024-01-01 -o lemonde.csv
     """
+    if fmt == "warc" and output is None:
+        _fail("--format warc: give the file to write with --output FILE.warc.gz", EXIT_USAGE)
     if fmt in ("markdown", "text") and output is None:
         _fail(
             f"--format {fmt} writes one file per article: give a folder with --output", EXIT_USAGE
@@ -331,9 +335,55 @@ def export_command(
     since = changed_since.isoformat() if changed_since else None
     filters = _filters(options, changed_since=since)
     with _session(config_path, db_path, required=False) as (_, db):
+        if fmt == "warc" and output is not None:
+            from archiver.archive import warc  # (see _HEAVY)
+
+            with output.open("wb") as out:
+                done = _guarded(lambda: warc.write_warc(db, out, filters))
+            click.echo(
+                f"archiver: exported {done.articles} articles: {done.responses} responses, "
+                f"{done.revisits} revisits",
+                err=True,
+            )
+            return
         rows = queries.export_rows(db, filters)
         count = _guarded(lambda: export.write(rows, fmt, output, queries.EXPORT_COLUMNS))
     click.echo(f"archiver: exported {count} articles", err=True)
+
+
+@cli.command(name="import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@config_option
+@db_option
+def import_command(files: tuple[Path, ...], config_path: Path | None, db_path: Path | None) -> None:
+    """Archive the HTML pages of WARC files (ours, wget's, Browsertrix's, Common Crawl's):
+    the same extractor, revisions and dedupe as a run.
+
+    Example: archiver import crawl-2024-03.warc.gz
+    """
+    from archiver.ingest import import_warcs  # (see _HEAVY)
+
+    for path in files:
+        if not path.is_file():
+            _fail(f"{path}: {'a directory' if path.is_dir() else 'no such file'}", EXIT_USAGE)
+    total = sum(path.stat().st_size for path in files)
+    bar = click.progressbar(length=total, label="importing", file=sys.stderr)
+    shown = sys.stderr.isatty()
+    with _session(config_path, db_path, required=False, create=True) as (config, db):
+        report = _guarded(
+            lambda: import_warcs(
+                config,
+                db,
+                files,
+                on_problem=lambda line: click.echo(line, err=True),
+                on_progress=bar.update if shown else None,
+            )
+        )
+    if shown:
+        bar.render_finish()
+    counts = ", ".join(f"{n} {outcome}" for outcome, n in report.counts.items())
+    click.echo(f"archiver: {len(files)} WARC files: {counts}", err=True)
+    sys.exit(EXIT_FAILED if report.failed else EXIT_OK)
 
 
 @cli.command()
@@ -448,7 +498,7 @@ def _require_archive(path: Path, *, no_config: bool) -> None:
     hint = (
         f"; no {DEFAULT_CONFIG} in {Path.cwd()} either: give --db PATH or --config PATH"
         if no_config
-        else "; `archiver run` or `archiver fetch` creates it"
+        else "; `archiver run`, `fetch` or `import` creates it"
     )
     _fail(f"{path.absolute()}: no archive there{hint}", EXIT_ARCHIVE)
 
@@ -460,6 +510,8 @@ def _archive(path: Path) -> Iterator[Database]:
         yield db
     except StoreError as exc:
         _fail(str(exc), EXIT_ARCHIVE)
+    except ClusterUnreachable as exc:
+        _fail(str(exc), EXIT_USAGE)
     finally:
         db.close()
 

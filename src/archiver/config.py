@@ -33,9 +33,10 @@ _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": DAY, "w": 7 * DAY}
 
 @dataclass(frozen=True)
 class ArchiveSettings:
-    """Where the SQLite archive lives."""
+    """Where the SQLite archive lives (and the WARC file of each run, if wanted)."""
 
     path: Path = Path("archive.db")
+    warc_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class ExtractSettings:
     template_min_pages: int = 5
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     timeout: float = 30.0
+    scheduler: str = ""  # a Dask scheduler ("tcp://host:8786"): extraction on its workers
 
 
 @dataclass(frozen=True)
@@ -203,19 +205,29 @@ def parse_config(data: Mapping[str, Any], where: str, *, base: Path = Path("."))
     archive = _table(data, "archive", where)
     fetch = _table(data, "fetch", where)
     extract = _table(data, "extract", where)
-    _reject_unknown(archive, ("path",), where, "archive.")
+    _reject_unknown(archive, ("path", "warc_dir"), where, "archive.")
     _reject_unknown(fetch, tuple(FetchSettings.__dataclass_fields__), where, "fetch.")
     _reject_unknown(extract, tuple(ExtractSettings.__dataclass_fields__), where, "extract.")
     db_path = Path(_get(archive, "path", str, "archive.db", where, "archive.path"))
     return Config(
         path=Path(where),
-        archive=ArchiveSettings(path=db_path if db_path.is_absolute() else base / db_path),
+        archive=ArchiveSettings(
+            path=db_path if db_path.is_absolute() else base / db_path,
+            warc_dir=_warc_dir(archive, base, where),
+        ),
         fetch=_fetch_settings(fetch, where),
         extract=_extract_settings(extract, where),
         recheck=_recheck(_table(data, "recheck", where), where),
         sources=_sources(data.get("sources", []), where),
         sites=_sites(data.get("sites", []), where),
     )
+
+
+def _warc_dir(table: Mapping[str, Any], base: Path, where: str) -> Path | None:
+    folder = Path(_get(table, "warc_dir", str, "", where, "archive.warc_dir"))
+    if folder == Path(""):
+        return None
+    return folder if folder.is_absolute() else base / folder
 
 
 def _extract_settings(table: Mapping[str, Any], where: str) -> ExtractSettings:
@@ -229,7 +241,14 @@ def _extract_settings(table: Mapping[str, Any], where: str) -> ExtractSettings:
         template_min_pages=get("template_min_pages", int, _at_least(2)),
         workers=get("workers", int, _at_least(0)),
         timeout=float(get("timeout", float, _above(0))),
+        scheduler=get("scheduler", str, _scheduler_address),
     )
+
+
+def _scheduler_address(value: str) -> str | None:
+    if value and not value.startswith(("tcp://", "tls://", "inproc://")):
+        return "a Dask scheduler address such as tcp://host:8786"
+    return None
 
 
 def _fetch_settings(table: Mapping[str, Any], where: str) -> FetchSettings:

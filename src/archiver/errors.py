@@ -11,7 +11,8 @@
     ├── StoreError                 the archive cannot be opened or written
     ├── QueryError                 a search query that is not valid FTS5
     ├── ArchiveLocked              another `archiver run` holds the archive's run lock
-    └── DatasetteMissing           `archiver serve` without Datasette installed
+    ├── DatasetteMissing           `archiver serve` without Datasette installed
+    └── ClusterUnreachable         `[extract] scheduler` names a Dask scheduler that does not answer
 
 Each package translates the errors of its libraries at its boundary (`raise FetchError(url,
 ...) from exc`): callers catch these, never httpx's, lxml's or sqlite3's.
@@ -144,3 +145,9 @@ class DatasetteMissing(ArchiverError):
     """Datasette is not installed (`archiver serve`)."""
 
     reason = "datasette_missing"
+
+
+class ClusterUnreachable(ArchiverError):
+    """The Dask scheduler of `[extract] scheduler` does not answer (or Dask is missing)."""
+
+    reason = "cluster_unreachable"

@@ -43,6 +43,10 @@ class FetchRecord:
     elapsed: float = 0.0
     reason: str | None = None
     error: str | None = None
+    # The response as it came (for WARC export): "HTTP/1.1", "OK", headers in order.
+    http_version: str | None = None
+    reason_phrase: str | None = None
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)

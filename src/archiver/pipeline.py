@@ -29,6 +29,7 @@ from archiver.discover import (
     unique_candidates,
 )
 from archiver.errors import ArchiverError, DiscoveryError, ExtractError, FetchError, NotAnArticle
+from archiver.executor import Executor, open_executor
 from archiver.extraction import extract_article
 from archiver.models import (
     Article,
@@ -42,7 +43,6 @@ from archiver.models import (
 )
 from archiver.urls import host_of, is_web_url
 from archiver.web import Fetcher, Transport, fetch_one_page
-from archiver.workers import ExtractionPool
 
 OnResult = Callable[[ItemResult], None]
 Clock = Callable[[], datetime]
@@ -62,7 +62,7 @@ class _Run:
     config: Config
     db: Database
     fetcher: Fetcher
-    pool: ExtractionPool
+    pool: Executor
     run_id: int | None = None
     on_result: OnResult | None = None
     now: Clock = _utcnow
@@ -118,11 +118,15 @@ def run_sources(
             status = "completed"
         finally:
             archive.finish_run(db, run_id, run.report(), status=status, ended_at=now())
+    if config.archive.warc_dir is not None:  # [archive] warc_dir: a WARC file per run
+        from archiver.archive.warc import write_run_warc
+
+        write_run_warc(db, run_id, config.archive.warc_dir, now())
     return run.report()
 
 
-def _pool(config: Config) -> ExtractionPool:
-    return ExtractionPool(config.extract.workers, timeout=config.extract.timeout)
+def _pool(config: Config) -> Executor:
+    return open_executor(config)
 
 
 async def _run_sources(run: _Run, on_planned: Callable[[int], None] | None) -> None:

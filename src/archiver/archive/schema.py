@@ -34,6 +34,7 @@ TABLES = (
     "article_paragraphs",
     "templates",
     "reextractions",
+    "captures",
 )
 
 
@@ -234,6 +235,45 @@ def m004_hosts_and_views(db: Database) -> None:
         "articles_per_month",
         "SELECT sitename, substr(coalesce(published, first_seen), 1, 7) AS month, "
         "count(*) AS articles FROM articles GROUP BY sitename, month",
+    )
+
+
+@migrations()
+def m006_capture_headers(db: Database) -> None:
+    """Each capture of an article (the responses behind its versions, and its unchanged
+    re-checks) with its status line and headers, for WARC export; earlier captures get what
+    the fetch log knows (status, content type, validators)."""
+    db.table("captures").create(
+        {
+            "id": int,
+            "article_url": str,
+            "fetched_at": str,
+            "url": str,
+            "raw_sha256": str,
+            "outcome": str,
+            "status": int,
+            "http_version": str,
+            "reason_phrase": str,
+            "headers": str,
+            "source": str,
+            "run_id": int,
+        },
+        pk="id",  # two captures of a page within one second are two captures
+    )
+    db.table("captures").create_index(["fetched_at"])
+    db.table("captures").create_index(["article_url", "fetched_at"])
+    db.execute(
+        "INSERT INTO captures (article_url, fetched_at, url, raw_sha256, outcome, status, "
+        "http_version, reason_phrase, headers, source, run_id) SELECT f.article_url, f.fetched_at, "
+        "coalesce(f.final_url, f.url), CASE WHEN f.outcome = 'unchanged' THEN NULL ELSE "
+        "coalesce((SELECT r.raw_sha256 FROM revisions r WHERE r.article_url = f.article_url "
+        "AND r.valid_from = f.fetched_at), (SELECT a.raw_sha256 FROM articles a "
+        "WHERE a.url = f.article_url AND a.last_changed = f.fetched_at)) END, f.outcome, "
+        "f.status, NULL, NULL, json_array(json_array('Content-Type', f.content_type), "
+        "json_array('ETag', f.etag), json_array('Last-Modified', f.last_modified)), "
+        "f.source, f.run_id "
+        "FROM fetches f WHERE f.article_url IS NOT NULL "
+        "AND f.outcome IN ('new', 'changed', 'unchanged') ORDER BY f.id"
     )
 
 

@@ -135,6 +135,7 @@ def save_article(
             for alias in {normalize_url(page.url), normalize_url(page.final_url), key}:
                 _remember_url(db, alias, key, now)
             save_validators_in_transaction(db, normalize_url(page.url), "article", page.record)
+            save_capture(db, key, page.record, raw_sha, outcome, source, run_id)
             _log_fetch(
                 db, page.record, outcome=outcome, article_url=key, source=source, run_id=run_id
             )
@@ -324,6 +325,7 @@ def mark_not_modified(
             article_url = alias[0] if alias else None
             if article_url:
                 db.execute("UPDATE articles SET last_checked = ? WHERE url = ?", [now, article_url])
+                save_capture(db, article_url, record, None, "unchanged", source, run_id)
             db.execute("UPDATE url_state SET last_fetched = ? WHERE url = ?", [now, key])
             _log_fetch(
                 db,
@@ -341,3 +343,41 @@ def mark_not_modified(
 def content_hash(article: Article) -> str:
     """SHA-256 of what makes a version: title and text."""
     return hashlib.sha256(f"{article.title or ''}\n{article.text}".encode()).hexdigest()
+
+
+def save_capture(
+    db: Database,
+    key: str,
+    record: FetchRecord,
+    raw_sha: str | None,
+    outcome: str,
+    source: str | None,
+    run_id: int | None,
+) -> None:
+    """Keep one capture of article `key` (table `captures`): the response's status line
+    and headers as fetched, and its body's raw page (None for a 304), for WARC export."""
+    db.table("captures").insert(
+        {
+            "article_url": key,
+            "fetched_at": iso_utc(record.fetched_at),
+            "url": record.final_url or record.url,
+            "raw_sha256": raw_sha,
+            "outcome": outcome,
+            "status": record.status,
+            "http_version": record.http_version,
+            "reason_phrase": record.reason_phrase,
+            "headers": json.dumps(record.headers or _known_headers(record), ensure_ascii=False),
+            "source": source,
+            "run_id": run_id,
+        }
+    )
+
+
+def _known_headers(record: FetchRecord) -> list[tuple[str, str]]:
+    """What the fetch log knows of a response's headers, when they were not kept."""
+    known = (
+        ("Content-Type", record.content_type),
+        ("ETag", record.etag),
+        ("Last-Modified", record.last_modified),
+    )
+    return [(name, value) for name, value in known if value]

@@ -295,6 +295,9 @@ def _note_response(seen: dict[str, Any], response: httpx.Response) -> None:
         content_type=response.headers.get("content-type"),
         etag=response.headers.get("etag"),
         last_modified=response.headers.get("last-modified"),
+        http_version=response.http_version,
+        reason_phrase=response.reason_phrase,
+        headers=tuple(response.headers.multi_items()),
     )
 
 
