@@ -12,9 +12,29 @@ import re
 import py3langid
 
 MIN_WORDS = 15  # below this, a guess is noise: a headline or a caption is not enough
+# Overruling what the page declares takes more text than filling a gap does.
+MIN_WORDS_TO_OVERRULE = 50
 MIN_CONFIDENCE = 0.9
 SAMPLE_CHARS = 3000  # the first few paragraphs tell as much as the whole text, faster
 _WORD = re.compile(r"\w+")
+# Languages the detector tells apart less surely than sites label them: no contradiction.
+_CLOSE = {
+    code: group
+    for group in ({"no", "nb", "nn"}, {"hr", "sr", "bs"}, {"ms", "id"}, {"gl", "pt"})
+    for code in group
+}
+
+
+def article_language(declared: str | None, text: str) -> str | None:
+    """The language of an article: the declared one, unless the text is long enough and
+    clearly in another (a `lang="en"` template around a German story); detected when the
+    page declares none."""
+    if declared and len(_WORD.findall(text[:SAMPLE_CHARS])) < MIN_WORDS_TO_OVERRULE:
+        return declared
+    detected = detect_language(text)
+    if not detected or (declared and {declared, detected} <= _CLOSE.get(declared, set())):
+        return declared or detected
+    return detected
 
 
 def detect_language(text: str) -> str | None:
