@@ -159,10 +159,8 @@ def _by_line_near_headline(tree: LexborHTMLParser) -> str | None:
         region = region.parent if len(region.text(deep=True)) < BYLINE_MAX_CHARS * 4 else region
     if region is None:
         return None
-    for node in region.traverse(include_text=True):
-        if node.tag != "-text":
-            continue
-        text = collapse_spaces(node.text_content or "")
+    for node in region.traverse():
+        text = collapse_spaces(node.text(deep=True, separator=" "))
         if 0 < len(text) <= BYLINE_MAX_CHARS and _BY.match(text):
             name = clean_author(text)
             if name and _is_name(name):

@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 # The separators sites put between a headline and their name: " | ", " - ", " – ", " — ",
-# " · ", " • ", " » ", " :: ", " / ". A colon is not one: "Tribune : « … »" is a headline.
-_SEPARATOR = re.compile(r"\s+(?:[|–—·•»~/]|::|-{1,2})\s+|\s*\|\s*")
+# " · ", " • ", " :: ", " / ". Neither a colon nor "»" is one: "Tribune : « Le climat
+# attendra » – Le Monde" is a headline, its guillemets and all, and then the site.
+_SEPARATOR = re.compile(r"\s+(?:[|–—·•~/]|::|-{1,2})\s+|\s*\|\s*")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _WORD = re.compile(r"\w+")
