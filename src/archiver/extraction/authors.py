@@ -62,6 +62,7 @@ BYLINE_SELECTORS = (
     "[class*='author'], [class*='Author']",
 )
 MAX_NAME_WORDS = 6
+NEAR_HEADLINE_NODES = 60  # how far from the headline a "By …" line is looked for
 BYLINE_MAX_CHARS = 120
 
 
@@ -155,11 +156,13 @@ def _by_line_near_headline(tree: LexborHTMLParser) -> str | None:
     """A "By Jane Doe" line next to the headline, in markup that names nothing."""
     heading = tree.css_first("h1")
     region = heading.parent if heading is not None else None
-    if region is not None and region.tag != "body" and region.parent is not None:
+    if region is not None and region.parent is not None and region.parent.tag != "body":
         region = region.parent if len(region.text(deep=True)) < BYLINE_MAX_CHARS * 4 else region
-    if region is None:
+    if region is None or region.tag in ("body", "html"):
         return None
-    for node in region.traverse():
+    for seen, node in enumerate(region.traverse()):
+        if seen >= NEAR_HEADLINE_NODES:
+            break
         text = collapse_spaces(node.text(deep=True, separator=" "))
         if 0 < len(text) <= BYLINE_MAX_CHARS and _BY.match(text):
             name = clean_author(text)

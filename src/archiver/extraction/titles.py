@@ -58,6 +58,7 @@ _GENERIC_LABELS = frozenset(
 MIN_LABEL_CHARS = 3
 MAX_SITE_WORDS = 8
 MIN_OVERLAP = 0.2
+MAX_PARTS = 12  # a "title" of more parts is a list: its spans are not compared (quadratic)
 
 
 def unescape(value: str) -> str:
@@ -150,7 +151,7 @@ def _outer_span(parts: list[str], candidate: str) -> tuple[int, int] | None:
     """The (start, end) of `parts` whose join equals `candidate`, when some part is left out;
     only spans that touch an end of the title (the site's name is at the start or the end)."""
     target = compressed(candidate)
-    if len(parts) < 2 or not target:
+    if not 2 <= len(parts) <= MAX_PARTS or not target:
         return None
     for start in range(len(parts)):
         for end in range(len(parts), start, -1):
