@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from archiver.extraction.language import detect_language
+from archiver.extraction import extract_article
+from archiver.extraction.language import article_language, detect_language
+from tests.conftest import PAGES
 
 TEXTS = {
     "fr": "Le conseil municipal a voté mardi soir la création de trois nouvelles pistes "
@@ -26,3 +28,58 @@ def test_detects_the_language_of_a_paragraph(code: str, text: str) -> None:
 def test_short_text_gives_no_guess(text: str) -> None:
     """A few words are not enough to tell a language."""
     assert detect_language(text) is None
+
+
+GERMAN = " ".join([TEXTS["de"]] * 3)  # about 60 words
+FRENCH = " ".join([TEXTS["fr"]] * 3)
+
+
+@pytest.mark.parametrize(
+    ("declared", "text", "language"),
+    [
+        ("en", GERMAN, "de"),  # a lang="en" template around a German story
+        ("de", TEXTS["fr"], "de"),  # 27 words: too few to overrule the page
+        ("fr", FRENCH, "fr"),  # the text agrees
+        (None, TEXTS["de"], "de"),  # nothing declared: detected
+        (
+            "nb",
+            " ".join(
+                [
+                    "Bystyret vedtok tirsdag kveld å bygge tre nye sykkelveier i sentrum,"
+                    " et prosjekt som foreningene har ventet på i mange år."
+                ]
+                * 3
+            ),
+            "nb",
+        ),
+    ],
+)
+def test_declared_language_against_the_text(declared: str | None, text: str, language: str) -> None:
+    """A long text in another language overrules the page; a short one or a close one does not."""
+    assert article_language(declared, text) == language
+
+
+def test_a_german_story_declared_english_is_german() -> None:
+    """The extractor stores the text's language when the page's declaration contradicts it."""
+    assert extract_article((PAGES / "meta-lang-de.html").read_bytes()).language == "de"
+
+
+def test_a_french_story_declared_french_stays_french() -> None:
+    """A declaration the text agrees with is kept."""
+    assert extract_article((PAGES / "meta-headline-fr.html").read_bytes()).language == "fr"
+
+
+def test_english_declared_on_english_text_needs_no_detector(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The declared language's commonest words confirm it; the model is not consulted."""
+    from archiver.extraction import language
+
+    def fail(text: str) -> str:
+        raise AssertionError("the detector was asked")
+
+    monkeypatch.setattr(language, "detect_language", fail)
+    english = " ".join([TEXTS["en"]] * 3)
+    assert article_language("en", english) == "en"
+    with pytest.raises(AssertionError):
+        article_language("en", GERMAN)

@@ -25,7 +25,7 @@ from archiver.charsets import decode_html
 from archiver.errors import ExtractError, NotAnArticle
 from archiver.extraction.blocks import NBSP_MARK, Block, collapse, html_blocks, xml_blocks
 from archiver.extraction.clean import clean_tree
-from archiver.extraction.language import detect_language
+from archiver.extraction.language import article_language
 from archiver.extraction.metadata import (
     PageMetadata,
     clean_author,
@@ -275,9 +275,11 @@ def _article(
         author=meta.author or clean_author(doc_field("author")),
         published=meta.published or normalize_date(doc_field("date")),
         sitename=meta.sitename or doc_field("sitename"),
-        language=meta.language
-        or normalize_language(doc_field("language"))
-        or detect_language("\n\n".join(b.text for b in blocks)),
+        # metadata branch: a declared language the text contradicts loses to detection
+        language=article_language(
+            meta.language or normalize_language(doc_field("language")),
+            "\n\n".join(b.text for b in blocks),
+        ),
         description=meta.description or doc_field("description"),
         canonical_url=meta.canonical_url,
         image=meta.image or doc_field("image"),

@@ -12,11 +12,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborHTMLParser
 
-from archiver.extraction.clean import is_furniture_name
+from archiver.extraction.authors import clean_author as clean_author  # extract.py uses it
+from archiver.extraction.authors import find_author, in_furniture
+from archiver.extraction.dates import normalize_date as normalize_date  # extract.py uses it
+from archiver.extraction.dates import published_date
+from archiver.extraction.titles import headline, is_url, unescape
 from archiver.text import collapse_spaces
-from archiver.urls import absolute_url
+from archiver.urls import absolute_url, host_of
 
 ARTICLE_TYPES = frozenset(
     {
@@ -36,28 +40,9 @@ ARTICLE_TYPES = frozenset(
         "liveblogposting",
     }
 )
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_WORDS = re.compile(r"\w+")
-_TITLE_SEPARATOR = re.compile(r"\s+[|–—·»-]\s+")
-# "By Jane Doe", "Par Jean Dupont" and the glued "BySteven Mufson" some templates render.
-_BYLINE_PREFIX = re.compile(
-    r"^\s*(?:(?i:by|par|von|door|por|di|de|av|af)\s+|(?:By|Par|Von|Por)(?=[A-Z]))"
-)
-# Several authors: "A, B and C", "A; B", "A (avec B et C)", "A mit B"; a parenthesis that
-# names no one else ("Richard (R.J.) Eskow") stays.
-_AUTHOR_SEPARATORS = re.compile(
-    r"\s*(?:[,;&]|\((?=\s*(?i:avec|with|mit|con|and)\b)|\b(?:and|et|und|y|e|avec|with|mit|con)\b)\s*",
-    re.IGNORECASE,
-)
 _CDATA = re.compile(r"^\s*(?://\s*)?(?:<!\[CDATA\[|<!--)|(?://\s*)?(?:\]\]>|-->)\s*$")
-# Bylines rendered in the page, when no <meta> or JSON-LD names the author.
-BYLINE_SELECTORS = (
-    "[itemprop='author'] [itemprop='name']",
-    "[itemprop='author']",
-    "[rel='author']",
-    "[class*='byline'], .by-line, .author-name, .article-author, .post-author, .entry-author",
-)
-BYLINE_MAX_CHARS = 120
+MAX_HEADINGS = 3
+_HEADING_MARKS = " ¶#§¶"  # the permalink marks documentation generators append
 
 
 @dataclass(frozen=True)
@@ -76,80 +61,40 @@ class PageMetadata:
 
 
 def read_metadata(tree: LexborHTMLParser, url: str | None) -> PageMetadata:
-    """Collect the metadata `tree` declares, most specific source first."""
-    metas = _meta_map(tree)
-    ld = _article_json_ld(tree)
+    """Collect the metadata `tree` declares, most specific source first; entities decoded."""
+    metas = {k: unescape(v) for k, v in _meta_map(tree).items()}
+    objects = list(_json_ld_objects(tree))
+    ld = _article_json_ld(objects)
     canonical_node = tree.css_first("link[rel='canonical']")
     canonical = canonical_node.attributes.get("href") if canonical_node else None
-    html_node = tree.css_first("html")
-    lang = html_node.attributes.get("lang") if html_node else None
-    publisher = ld.get("publisher")
+    site_names = _site_names(metas, ld, objects)
+    title, title_site = headline(
+        _title_tag(tree),
+        [
+            t
+            for t in (
+                metas.get("dc:title"),
+                metas.get("dcterm:title"),
+                metas.get("dcterms.title"),
+                metas.get("dc.title"),
+                metas.get("og:title"),
+                metas.get("twitter:title"),
+                _text(ld.get("headline")),
+                _text(ld.get("name")),
+                metas.get("parsely-title"),
+            )
+            if t
+        ],
+        _headings(tree),
+        site_names,
+        url,
+    )
     return PageMetadata(
-        title=_first(
-            _ld_title(ld, _first(metas.get("og:title"), _title_tag(tree))),
-            metas.get("dc:title"),
-            metas.get("dcterm:title"),
-            metas.get("dcterms.title"),
-            metas.get("dc.title"),
-            metas.get("og:title"),
-            metas.get("twitter:title"),
-            metas.get("parsely-title"),
-            _title_tag(tree),
-        ),
-        author=_first(
-            _authors(ld.get("author")),
-            *(
-                _clean_author(metas.get(key))
-                for key in (
-                    "dc:creator",
-                    "dcterm:creator",
-                    "dcterms.creator",
-                    "dc.creator",
-                    "author",
-                    "article:author",
-                    "og:article:author",
-                    "parsely-author",
-                    "sailthru.author",
-                    "byl",
-                )
-            ),
-            _page_byline(tree),
-        ),
-        published=_first(
-            *(
-                normalize_date(v)
-                for v in (
-                    _text(ld.get("datePublished")),
-                    metas.get("article:published_time"),
-                    metas.get("og:article:published_time"),
-                    metas.get("parsely-pub-date"),
-                    metas.get("dc:date"),
-                    metas.get("dcterms.created"),
-                    metas.get("dc.date"),
-                    metas.get("dc.date.issued"),
-                    metas.get("date"),
-                    metas.get("pubdate"),
-                    metas.get("publish-date"),
-                    metas.get("sailthru.date"),
-                    _item_date(tree),
-                    _time_datetime(tree),
-                )
-            )
-        ),
-        sitename=_first(
-            metas.get("og:site_name"),
-            _text(publisher.get("name")) if isinstance(publisher, dict) else None,
-            metas.get("application-name"),
-        ),
-        language=normalize_language(
-            _first(
-                lang,
-                _text(ld.get("inLanguage")),
-                metas.get("og:locale"),
-                metas.get("content-language"),
-                metas.get("dc.language"),
-            )
-        ),
+        title=title,
+        author=find_author(tree, metas, ld, site_names),
+        published=published_date(tree, metas, ld, objects, url),
+        sitename=_first(*site_names, title_site, host_of(url) if url else None),
+        language=_declared_language(tree, metas, ld),
         description=_first(
             metas.get("description"),
             metas.get("og:description"),
@@ -164,17 +109,38 @@ def read_metadata(tree: LexborHTMLParser, url: str | None) -> PageMetadata:
     )
 
 
-def normalize_date(value: str | None) -> str | None:
-    """`YYYY-MM-DD` from an ISO-like date string, or None."""
-    if not value:
-        return None
-    match = _DATE.search(value)
-    if not match:
-        return None
-    year, month, day = (int(g) for g in match.groups())
-    if not (1990 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31):
-        return None
-    return f"{year:04d}-{month:02d}-{day:02d}"
+def _declared_language(
+    tree: LexborHTMLParser, metas: dict[str, str], ld: dict[str, Any]
+) -> str | None:
+    html_node = tree.css_first("html")
+    return normalize_language(
+        _first(
+            html_node.attributes.get("lang") if html_node else None,
+            _text(ld.get("inLanguage")),
+            metas.get("og:locale"),
+            metas.get("content-language"),
+            metas.get("dc.language"),
+        )
+    )
+
+
+def _site_names(
+    metas: dict[str, str], ld: dict[str, Any], objects: list[dict[str, Any]]
+) -> list[str]:
+    """The names the site gives itself, URLs left out (`article:publisher` often is one)."""
+    publisher = ld.get("publisher")
+    found = [
+        metas.get("og:site_name"),
+        _text(publisher.get("name")) if isinstance(publisher, dict) else None,
+        *(_text(o.get("name")) for o in objects if _is_type(o, "website")),
+        metas.get("application-name"),
+        metas.get("apple-mobile-web-app-title"),
+    ]
+    names: list[str] = []
+    for name in found:
+        if name and not is_url(name) and name not in names:
+            names.append(collapse_spaces(name))
+    return names
 
 
 def normalize_language(value: str | None) -> str | None:
@@ -183,11 +149,6 @@ def normalize_language(value: str | None) -> str | None:
         return None
     primary = re.split(r"[-_\s]", value.strip())[0].lower()
     return primary if primary.isalpha() and 2 <= len(primary) <= 3 else None
-
-
-def clean_author(value: str | None) -> str | None:
-    """An author line without "By", and several authors joined by "; "."""
-    return _clean_author(value)
 
 
 def _meta_map(tree: LexborHTMLParser) -> dict[str, str]:
@@ -205,6 +166,7 @@ def _meta_map(tree: LexborHTMLParser) -> dict[str, str]:
 
 
 def _json_ld_objects(tree: LexborHTMLParser) -> Iterator[dict[str, Any]]:
+    """Every JSON-LD object of the page, `@graph` members included."""
     for node in tree.css("script[type='application/ld+json']"):
         try:
             data = json.loads(_CDATA.sub("", node.text(deep=True) or ""))
@@ -221,33 +183,22 @@ def _json_ld_objects(tree: LexborHTMLParser) -> Iterator[dict[str, Any]]:
                     stack.extend(item["@graph"])
 
 
-def _article_json_ld(tree: LexborHTMLParser) -> dict[str, Any]:
-    for obj in _json_ld_objects(tree):
-        kinds = obj.get("@type")
-        names = kinds if isinstance(kinds, list) else [kinds]
-        if any(isinstance(k, str) and k.lower() in ARTICLE_TYPES for k in names):
+def _article_json_ld(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    for obj in objects:
+        if any(_is_type(obj, kind) for kind in ARTICLE_TYPES):
             return obj
     return {}
 
 
-def _ld_title(ld: dict[str, Any], page_title: str | None) -> str | None:
-    """The JSON-LD headline, or its `name` when that is what the page calls itself (some
-    sites put a summary in `headline`, others their own name in `name`)."""
-    headline, name = _text(ld.get("headline")), _text(ld.get("name"))
-    if not (headline and name and page_title) or headline == name:
-        return headline
-    title_words = set(_WORDS.findall(page_title.casefold()))
-
-    def overlap(text: str) -> float:
-        words = set(_WORDS.findall(text.casefold()))
-        return len(words & title_words) / max(len(words | title_words), 1)
-
-    return name if overlap(name) > overlap(headline) else headline
+def _is_type(obj: dict[str, Any], kind: str) -> bool:
+    kinds = obj.get("@type")
+    names = kinds if isinstance(kinds, list) else [kinds]
+    return any(isinstance(k, str) and k.lower() == kind for k in names)
 
 
 def _text(value: Any) -> str | None:
     if isinstance(value, str) and value.strip():
-        return collapse_spaces(value)
+        return collapse_spaces(unescape(value))
     if isinstance(value, list) and value:
         return _text(value[0])
     return None
@@ -256,87 +207,34 @@ def _text(value: Any) -> str | None:
 def _first(*values: str | None) -> str | None:
     for value in values:
         if value and value.strip():
-            return collapse_spaces(value)
+            return collapse_spaces(unescape(value))
     return None
-
-
-def _authors(value: Any) -> str | None:
-    items = value if isinstance(value, list) else [value]
-    names = []
-    for item in items:
-        name = item.get("name") if isinstance(item, dict) else item
-        cleaned = _clean_author(name) if isinstance(name, str) else None
-        if cleaned and cleaned not in names:
-            names.append(cleaned)
-    return "; ".join(names) or None
-
-
-def _clean_author(value: str | None) -> str | None:
-    if not value or value.strip().startswith(("http://", "https://", "@")):
-        return None
-    value = _BYLINE_PREFIX.sub("", " ".join(value.split()))
-    names: list[str] = []
-    for part in _AUTHOR_SEPARATORS.split(value):
-        # Dates, counters and trailing dashes ride along with names in rendered bylines.
-        name = part.strip(" -–—|:·•\u00a0")
-        if name.count(")") > name.count("("):
-            name = name.rstrip(") ")
-        if name and not any(c.isdigit() for c in name) and name not in names:
-            names.append(name)
-    return "; ".join(names) or None
-
-
-def _page_byline(tree: LexborHTMLParser) -> str | None:
-    """The first byline rendered in the page (`itemprop=author`, `rel=author`, `.byline`)."""
-    for selector in BYLINE_SELECTORS:
-        for node in tree.css(selector):
-            text = collapse_spaces(node.text(deep=True, separator=" "))
-            if 0 < len(text) <= BYLINE_MAX_CHARS and not _in_furniture(node):
-                return _clean_author(text)
-    return None
-
-
-def _in_furniture(node: LexborNode) -> bool:
-    """Inside comments, a sidebar or a related-articles block: a byline there is someone else's."""
-    structural = False
-    parent = node.parent
-    while parent is not None and parent.tag != "body":
-        attrs = parent.attributes
-        if is_furniture_name(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"):
-            return True
-        if parent.tag == "article":
-            return False  # an <aside> of article meta inside the story is the story's own
-        structural = structural or parent.tag in ("aside", "nav", "footer", "form")
-        parent = parent.parent
-    return structural
-
-
-def _item_date(tree: LexborHTMLParser) -> str | None:
-    node = tree.css_first("[itemprop='datePublished']")
-    if node is None:
-        return None
-    return node.attributes.get("content") or node.attributes.get("datetime")
 
 
 def _title_tag(tree: LexborHTMLParser) -> str | None:
-    """The `<title>`, or the page's single `<h1>` when the title merely adds the site name."""
     node = tree.css_first("title")
-    title = collapse_spaces(node.text(deep=True)) if node else ""
-    headings = [collapse_spaces(h.text(deep=True)) for h in tree.css("h1")]
-    if len(headings) == 1 and headings[0] and (not title or headings[0] in title):
-        return headings[0]
-    separators = list(_TITLE_SEPARATOR.finditer(title))
-    if separators and len(title[separators[-1].end() :].split()) <= 4:
-        # "Mozilla - Wikipedia" stays whole: one word alone is more likely a name than a title.
-        shorter = title[: separators[-1].start()]
-        if len(shorter.split()) > 1:
-            return shorter
-    return title or None
+    return collapse_spaces(unescape(node.text(deep=True))) or None if node else None
 
 
-def _time_datetime(tree: LexborHTMLParser) -> str | None:
-    node = tree.css_first("article time[datetime], time[pubdate], time[datetime]")
-    return node.attributes.get("datetime") if node else None
+def _headings(tree: LexborHTMLParser) -> list[str]:
+    """The visible text of the page's first `<h1>`s (a style sheet inside one is not text)."""
+    found = []
+    for node in tree.css("h1")[:MAX_HEADINGS]:
+        if in_furniture(node):
+            continue
+        if node.css_first("style, script, br") is not None:
+            # A copy, so that the caller's tree is left as it was.
+            copy = LexborHTMLParser(f"<body>{node.html or ''}</body>").body
+            if copy is not None:
+                for junk in copy.css("style, script"):
+                    junk.decompose()
+                for br in copy.css("br"):
+                    br.replace_with(" ")
+                node = copy
+        text = collapse_spaces(unescape(node.text(deep=True))).rstrip(_HEADING_MARKS)
+        if text:
+            found.append(text)
+    return found
 
 
 def _image(value: Any) -> str | None:

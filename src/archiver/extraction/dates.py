@@ -1,0 +1,159 @@
+"""The publication date a page declares, as `YYYY-MM-DD`; htmldate only when it declares none.
+
+Sources, most specific first: JSON-LD `datePublished` (the article's, then any other object's),
+OpenGraph `article:published_time`, Parse.ly, Dublin Core and other `<meta>` dates, microdata
+`itemprop=datePublished`, `<time pubdate>` / `<time datetime>`; then the creation or
+modification date when the page gives no other; then htmldate's search of the markup and text.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import htmldate
+from lxml import etree
+from selectolax.lexbor import LexborHTMLParser
+
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+_SLASHED_YEAR_FIRST = re.compile(r"(?<!\d)(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?!\d)")
+_NUMERIC = re.compile(r"(?<!\d)(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?!\d)")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T|$)")
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH_FIRST = re.compile(_MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", re.IGNORECASE)
+_DAY_FIRST = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\.?\s+" + _MONTH + r",?\s+(\d{4})", re.I)
+MIN_YEAR, MAX_YEAR = 1990, 2100
+
+# <meta> names of the publication date, most trusted first.
+PUBLISHED_METAS = (
+    "article:published_time",
+    "og:article:published_time",
+    "og:published_time",
+    "parsely-pub-date",
+    "dc:date",
+    "dcterms.created",
+    "dcterms.issued",
+    "dc.date",
+    "dc.date.issued",
+    "dc.date.created",
+    "citation_publication_date",
+    "citation_date",
+    "date",
+    "pubdate",
+    "publish-date",
+    "publish_date",
+    "sailthru.date",
+)
+MODIFIED_METAS = (
+    "article:modified_time",
+    "og:updated_time",
+    "dcterms.modified",
+    "dc.date.modified",
+)
+
+
+def normalize_date(value: str | None) -> str | None:
+    """`YYYY-MM-DD` from a date as sites write it (ISO 8601, `Feb 8, 2022`, `08.02.2022`...)."""
+    if not value:
+        return None
+    value = value.strip()
+    if match := _ISO.search(value) or _SLASHED_YEAR_FIRST.search(value) or _COMPACT.match(value):
+        return _valid(int(match[1]), int(match[2]), int(match[3]))
+    if match := _MONTH_FIRST.search(value):
+        return _valid(int(match[3]), _MONTHS[match[1].lower()], int(match[2]))
+    if match := _DAY_FIRST.search(value):
+        return _valid(int(match[3]), _MONTHS[match[2].lower()], int(match[1]))
+    if match := _NUMERIC.search(value):
+        first, second, year = int(match[1]), int(match[3]), int(match[4])
+        # Dots are written day first (31.12.2024); slashes month first unless that is impossible.
+        day_first = match[2] == "." or first > 12
+        return _valid(year, second, first) if day_first else _valid(year, first, second)
+    return None
+
+
+def published_date(
+    tree: LexborHTMLParser,
+    metas: dict[str, str],
+    article: dict[str, Any],
+    objects: list[dict[str, Any]],
+    url: str | None,
+) -> str | None:
+    """The day the page says it was published; htmldate's guess when the markup says nothing."""
+    published = _first_day(
+        _ld_value(article.get("datePublished")),
+        *(_ld_value(o.get("datePublished")) for o in objects),
+        *(metas.get(name) for name in PUBLISHED_METAS),
+        _item_date(tree),
+        _time_datetime(tree),
+        _ld_value(article.get("dateCreated")),
+    )
+    modified = _first_day(
+        _ld_value(article.get("dateModified")),
+        *(_ld_value(o.get("dateModified")) for o in objects),
+        *(metas.get(name) for name in MODIFIED_METAS),
+    )
+    return published or modified or _htmldate(tree, url)
+
+
+def _first_day(*values: str | None) -> str | None:
+    for value in values:
+        day = normalize_date(value)
+        if day:
+            return day
+    return None
+
+
+def _htmldate(tree: LexborHTMLParser, url: str | None) -> str | None:
+    try:
+        found = htmldate.find_date(tree.html or "", original_date=True, url=url)
+    except (ValueError, TypeError, etree.LxmlError, RecursionError):
+        return None  # no date is an answer; the page is not lost for it
+    return normalize_date(found) if isinstance(found, str) else None
+
+
+def _valid(year: int, month: int, day: int) -> str | None:
+    try:
+        day_ = date(year, month, day)
+    except ValueError:
+        return None
+    return day_.isoformat() if MIN_YEAR <= year <= MAX_YEAR else None
+
+
+def _ld_value(value: Any) -> str | None:
+    if isinstance(value, list) and value:
+        return _ld_value(value[0])
+    return value if isinstance(value, str) else None
+
+
+def _item_date(tree: LexborHTMLParser) -> str | None:
+    node = tree.css_first("[itemprop='datePublished']")
+    if node is None:
+        return None
+    return node.attributes.get("content") or node.attributes.get("datetime") or node.text()
+
+
+def _time_datetime(tree: LexborHTMLParser) -> str | None:
+    node = tree.css_first("article time[datetime], time[pubdate], time[datetime]")
+    return node.attributes.get("datetime") if node else None

@@ -1,0 +1,212 @@
+"""The article's headline from the title sources a page offers, without the site's name.
+
+A page names itself several times: `<title>` (usually "Headline | Site"), `og:title`,
+`twitter:title`, the JSON-LD headline and the visible `<h1>`. The headline is what they agree
+on. A part of `<title>` is cut only when it is shown to be the site's name: it equals or
+contains a declared site name (`og:site_name`, the JSON-LD publisher or website), it spells
+the host's name, or the other sources give the headline without it. A dash inside a headline
+("Covid-19 - what changed") is never a reason to cut by itself.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+# The separators sites put between a headline and their name: " | ", " - ", " – ", " — ",
+# " · ", " • ", " :: ", " / ". Neither a colon nor "»" is one: "Tribune : « Le climat
+# attendra » – Le Monde" is a headline, its guillemets and all, and then the site.
+_SEPARATOR = re.compile(r"\s+(?:[|–—·•~/]|::|-{1,2})\s+|\s*\|\s*")
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+_WORD = re.compile(r"\w+")
+# Host labels that say nothing of whose site it is.
+_GENERIC_LABELS = frozenset(
+    [
+        "www",
+        "www2",
+        "m",
+        "amp",
+        "mobile",
+        "en",
+        "de",
+        "fr",
+        "es",
+        "it",
+        "nl",
+        "pt",
+        "blog",
+        "blogs",
+        "news",
+        "shop",
+        "store",
+        "web",
+        "home",
+        "com",
+        "org",
+        "net",
+        "edu",
+        "gov",
+        "co",
+        "ac",
+        "info",
+    ]
+)
+MIN_LABEL_CHARS = 3
+MAX_SITE_WORDS = 8
+MIN_OVERLAP = 0.2
+MAX_PARTS = 12  # a "title" of more parts is a list: its spans are not compared (quadratic)
+
+
+def unescape(value: str) -> str:
+    """`value` with HTML entities decoded, twice when they were escaped twice (`&amp;#8216;`)."""
+    for _ in range(2):
+        if "&" not in value or not _ENTITY.search(value):
+            break
+        value = html.unescape(value)
+    return value
+
+
+def compressed(text: str) -> str:
+    """Letters and digits only, NFKC, case-folded: how names and headlines are compared."""
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def host_labels(url: str | None) -> tuple[str, ...]:
+    """The host's labels that can name a site (`health.harvard.edu` gives health, harvard)."""
+    host = (urlsplit(url).hostname or "").lower() if url else ""
+    labels = host.split(".")[:-1]  # the last label is a TLD
+    return tuple(
+        label for label in labels if len(label) >= MIN_LABEL_CHARS and label not in _GENERIC_LABELS
+    )
+
+
+def is_url(value: str) -> bool:
+    """True for values such as `https://www.facebook.com/X` or `www.example.com/x`."""
+    value = value.strip().lower()
+    return value.startswith(("http://", "https://", "//", "www.")) or (
+        "/" in value and "." in value.split("/")[0] and " " not in value
+    )
+
+
+def headline(
+    title_tag: str | None,
+    others: Sequence[str],
+    h1s: Sequence[str],
+    site_names: Sequence[str],
+    url: str | None,
+) -> tuple[str | None, str | None]:
+    """The headline, and the part of `<title>` found to be the site's name (or None).
+
+    `others` are the declared titles (og:title, twitter:title, JSON-LD headline), `h1s` the
+    visible first-level headings, `site_names` the names the site declares."""
+    names = {compressed(n) for n in site_names if n and not is_url(n)} - {""}
+    labels = host_labels(url)
+    title = title_tag or ""
+    core, site = _cut_site(title, names, labels) if title else ("", None)
+    declared = [_cut_site(o, names, labels)[0] for o in others if o]
+    headings = [_cut_site(h, names, labels)[0] for h in h1s]
+    headings = [h for h in headings if compressed(h) and not _is_site(h, names, labels)]
+    if site:
+        headings = [h for h in headings if compressed(h) != compressed(site)]
+    parts = _SEPARATOR.split(title) if title else []
+    # A heading or a declared title that is `<title>` without some of its outer parts shows
+    # those parts to be the site's name (or its section), whatever they say; the one that
+    # leaves out most is taken.
+    spans = [(s, c) for c in (*headings, *declared) if (s := _outer_span(parts, c)) is not None]
+    if spans:
+        span, core = min(spans, key=lambda found: found[0][1] - found[0][0])
+        site = site or _joined_rest(parts, span)
+    # The visible headline wins: one that `<title>` or a declared title agrees with, else
+    # the first, unless it is a fragment of `<title>` ("Index funds" on "Index Funds: How to
+    # Invest") or shares no words with it (a slogan: "You deserve to be happy.").
+    agreed = {compressed(t) for t in (core, *declared) if t}
+    for h1 in headings:
+        if compressed(h1) in agreed:
+            return h1, site
+    if headings and core:
+        first = headings[0]
+        if max(_overlap(first, t) for t in (core, *declared) if t) < MIN_OVERLAP:
+            return core, site
+    for candidate in (*headings[:1], core, *declared):
+        if candidate:
+            return candidate, site
+    return None, None
+
+
+def _overlap(a: str, b: str) -> float:
+    """The share of words two titles have in common (Jaccard)."""
+    words_a, words_b = set(_words(a)), set(_words(b))
+    return len(words_a & words_b) / max(len(words_a | words_b), 1)
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def _outer_span(parts: list[str], candidate: str) -> tuple[int, int] | None:
+    """The (start, end) of `parts` whose join equals `candidate`, when some part is left out;
+    only spans that touch an end of the title (the site's name is at the start or the end)."""
+    target = compressed(candidate)
+    if not 2 <= len(parts) <= MAX_PARTS or not target:
+        return None
+    for start in range(len(parts)):
+        for end in range(len(parts), start, -1):
+            if (start, end) == (0, len(parts)) or (start > 0 and end < len(parts)):
+                continue
+            if compressed("".join(parts[start:end])) == target:
+                return start, end
+    return None
+
+
+def _joined_rest(parts: list[str], span: tuple[int, int]) -> str | None:
+    rest = [p for i, p in enumerate(parts) if not span[0] <= i < span[1]]
+    return " ".join(p.strip() for p in rest).strip() or None if len(rest) == 1 else None
+
+
+def _cut_site(text: str, names: set[str], labels: tuple[str, ...]) -> tuple[str, str | None]:
+    """`text` without its first or last parts that are the site's name."""
+    pieces = list(_pieces(text))
+    removed: str | None = None
+    while len(pieces) > 1:
+        if _is_site(pieces[-1][0], names, labels):
+            removed = pieces.pop()[0]
+        elif _is_site(pieces[0][0], names, labels):
+            removed = pieces.pop(0)[0]
+        else:
+            break
+    if not pieces:
+        return text, None
+    start, end = pieces[0][1], pieces[-1][2]
+    return text[start:end].strip(), removed
+
+
+def _pieces(text: str) -> list[tuple[str, int, int]]:
+    """The parts of `text` between separators, with their offsets."""
+    pieces, start = [], 0
+    for match in _SEPARATOR.finditer(text):
+        pieces.append((text[start : match.start()], start, match.start()))
+        start = match.end()
+    pieces.append((text[start:], start, len(text)))
+    return [p for p in pieces if p[0].strip()]
+
+
+def _is_site(part: str, names: set[str], labels: tuple[str, ...]) -> bool:
+    """Whether a title part is the site's name: a declared name, or the host's name."""
+    key = compressed(part)
+    if not key or len(part.split()) > MAX_SITE_WORDS:
+        return False
+    for name in names:
+        if key == name or (len(key) >= MIN_LABEL_CHARS and key in name):
+            return True
+        if len(name) >= MIN_LABEL_CHARS and name in key:
+            return True
+    # The host's name must be most of the part: "Harvard Health" on health.harvard.edu, not
+    # "Mental health" on health.example.org.
+    return any(
+        (label in key and 2 * len(label) > len(key)) or (len(key) >= 4 and key in label)
+        for label in labels
+    )
