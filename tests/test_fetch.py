@@ -205,6 +205,42 @@ def test_per_host_delay_uses_the_injected_clock(server: FixtureServer) -> None:
     assert waits == [5.0, 5.0]
 
 
+def test_a_request_waiting_for_its_host_holds_no_global_slot(server: FixtureServer) -> None:
+    """With a single global slot, a request waiting out its host's delay lets a request to
+    another host go first (the host's turn is taken before the global slot)."""
+    other = FixtureServer("127.0.0.2").start()
+    server.routes["/a"] = Route(200, b"<p>a</p>", HTML)
+    other.routes["/b"] = Route(200, b"<p>b</p>", HTML)
+    order: list[str] = []
+
+    async def go() -> None:
+        b_done = asyncio.Event()
+
+        async def sleep(seconds: float) -> None:  # the delay ends once b is through (bounded)
+            order.append("a waits")
+            await asyncio.wait_for(b_done.wait(), timeout=10)
+
+        async def fetch_b() -> None:
+            await fetcher.fetch_page(other.url("/b"))
+            order.append("b done")
+            b_done.set()
+
+        settings = replace(SETTINGS, per_host_delay=5.0, respect_robots=False, concurrency=1)
+        async with Fetcher(settings, sleep=sleep) as fetcher:
+            await fetcher.fetch_page(server.url("/a"))
+            second_a = asyncio.ensure_future(fetcher.fetch_page(server.url("/a")))
+            await asyncio.sleep(0)  # the second request to a starts waiting first
+            await asyncio.gather(second_a, fetch_b())
+        order.append("a done")
+
+    try:
+        asyncio.run(go())
+    finally:
+        other.stop()
+    assert order == ["a waits", "b done", "a done"]
+    assert server.count("/a") == 2
+
+
 @pytest.mark.parametrize(("status", "allowed"), [(404, True), (403, True), (503, False)])
 def test_robots_txt_status(server: FixtureServer, status: int, allowed: bool) -> None:
     """RFC 9309: a 4xx robots.txt allows all; a 5xx one allows nothing this run."""

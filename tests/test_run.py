@@ -12,18 +12,26 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
+from archiver import pipeline
 from archiver.archive import schema
 from archiver.cli import cli
 from archiver.config import load_config
+from archiver.host_queue import HostQueues
+from archiver.models import Candidate
 from archiver.pipeline import run_sources
 from archiver.runlock import run_lock
+from archiver.urls import host_of
 from archiver.web.fetch import Fetcher
+from archiver.workers import ExtractionPool
+from tests import test_workers
 from tests.conftest import PAGES, FixtureServer, Route, expected
 
 HTML = {"Content-Type": "text/html"}
@@ -506,3 +514,158 @@ def test_run_one_source_by_name(server: FixtureServer, tmp_path: Path) -> None:
     wrong = CliRunner().invoke(cli, ["run", "--config", str(config), "--source", "nope"])
     assert wrong.exit_code == 2
     assert "no source named nope (feed, listing, sitemap, watched)" in wrong.stderr
+
+
+def test_an_extraction_failure_is_that_pages_error_and_is_tried_again(
+    server: FixtureServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A time-out, an unexpected exception and a crash in the workers are each one error
+    line for their page, never `not_article`; the other page is stored, the run completes,
+    and the next run reads the feed in full and extracts the three pages."""
+    article = (PAGES / "blog-comments-en.html").read_bytes()
+    marked = {
+        "/ok": b"",
+        "/stuck": b"<!-- STUCK -->",
+        "/boom": b"<!-- BOOM -->",
+        "/die": b"<!-- DIE -->",
+    }
+    server.routes["/robots.txt"] = Route(404, b"", {})
+    server.routes["/feed.rss"] = Route(
+        200, rss(server, list(marked)), {"Content-Type": "application/rss+xml"}
+    )
+    for path, mark in marked.items():
+        server.routes[path] = Route(200, article.replace(b"</head>", mark + b"</head>", 1), HTML)
+    config_path = tmp_path / "config.toml"
+    config_path.write_text(
+        '[archive]\npath = "archive.db"\n[fetch]\nper_host_delay = 0\n'
+        "allow_private_addresses = true\n[extract]\nworkers = 1\ntimeout = 3\n"
+        f'[[sources]]\nname = "feed"\nfeed = "{server.url("/feed.rss")}"\n',
+        encoding="utf-8",
+    )
+    config = load_config(config_path, required=True)
+    db = schema.open_archive(tmp_path / "archive.db")
+    monkeypatch.setattr(
+        pipeline, "_pool", lambda c: ExtractionPool(1, timeout=3, function=test_workers.flaky)
+    )
+    first = {r.url.rsplit("/", 1)[1]: r for r in run_sources(config, db).results}
+    assert {name: (r.outcome, r.reason) for name, r in first.items()} == {
+        "ok": ("new", None),
+        "stuck": ("failed", "extract_timeout"),
+        "boom": ("failed", "extract_error"),
+        "die": ("failed", "extract_crashed"),
+    }
+    assert (
+        first["boom"].message == f"{server.url('/boom')}: extract_error (KeyError: 'no such\\nkey')"
+    )
+    assert rows(tmp_path / "archive.db", "select status from runs") == [("completed",)]
+    assert rows(
+        tmp_path / "archive.db", "select count(*) from url_state where kind = 'not_article'"
+    ) == [(0,)]
+    monkeypatch.undo()
+    second = {r.url.rsplit("/", 1)[1]: r.outcome for r in run_sources(config, db).results}
+    assert second == {"ok": "skipped", "stuck": "new", "boom": "new", "die": "new"}
+    assert [r.status for r in server.log if r.path == "/feed.rss"] == [200, 200]
+    assert [server.count(p) for p in marked] == [1, 2, 2, 2]
+
+
+@pytest.mark.parametrize(
+    ("turns", "order"),
+    [
+        ({}, ["a0", "b0", "c0", "a1", "b1", "a2"]),  # no delay anywhere: round robin
+        ({"a.test": (9.0, 1)}, ["b0", "c0", "b1", "a0", "a1", "a2"]),  # a paced: later
+        ({"c.test": (0.0, 3)}, ["a0", "b0", "a1", "b1", "a2", "c0"]),  # c busy: others first
+    ],
+)
+def test_the_queue_hands_out_the_host_whose_turn_comes_first(
+    turns: dict[str, tuple[float, int]], order: list[str]
+) -> None:
+    """Pages queued host after host come out by turn: earliest start, fewer requests
+    under way, least recently served."""
+    queue = HostQueues(lambda url: turns.get(host_of(url), (0.0, 0)))
+    queue.put(
+        Candidate(f"https://{h}.test/{h}{i}", "s")
+        for h, n in (("a", 3), ("b", 2), ("c", 1))
+        for i in range(n)
+    )
+    queue.put([Candidate("https://a.test/a0", "again")])  # each URL once
+    queue.close()
+
+    async def drain() -> list[str]:
+        taken = []
+        while (candidate := await queue.get()) is not None:
+            taken.append(candidate.url.rsplit("/", 1)[1])
+        return taken
+
+    assert asyncio.run(drain()) == order
+    assert queue.total == 6
+
+
+def test_hosts_take_turns_and_none_waits_for_another(tmp_path: Path) -> None:
+    """4 hosts × 5 pages with a per-host delay, one source per host in config order: the
+    server logs show the requests in rounds, each host once per round (host-parallel),
+    not one source after the other."""
+    servers = [FixtureServer(f"127.0.0.{h + 1}").start() for h in range(4)]
+    order: list[int] = []
+    lock = threading.Lock()
+
+    def logger(host: int) -> Callable[[], None]:
+        def log() -> None:
+            with lock:
+                order.append(host)
+
+        return log
+
+    try:
+        body = (PAGES / "blog-comments-en.html").read_bytes()
+        sources = ""
+        for h, srv in enumerate(servers):
+            for i in range(5):
+                srv.routes[f"/p{i}"] = Route(
+                    200, body.replace(b"</h1>", f" {i}</h1>".encode()), HTML
+                )
+                srv.hooks[f"/p{i}"] = logger(h)
+            urls = ", ".join(f'"{srv.url(f"/p{i}")}"' for i in range(5))
+            sources += f'[[sources]]\nname = "host{h}"\nurls = [{urls}]\n'
+        config_path = tmp_path / "config.toml"
+        config_path.write_text(
+            "[fetch]\nper_host_delay = 0.25\nallow_private_addresses = true\n"
+            "respect_robots = false\nconcurrency = 8\n[extract]\nworkers = 0\n" + sources,
+            encoding="utf-8",
+        )
+        config = load_config(config_path, required=True)
+        report = run_sources(config, schema.open_archive(tmp_path / "archive.db"))
+        assert report.count("new") == 20
+        rounds = [set(order[i : i + 4]) for i in range(0, 20, 4)]
+        assert rounds == [{0, 1, 2, 3}] * 5, order
+    finally:
+        for srv in servers:
+            srv.stop()
+
+
+def test_a_304_recheck_leaves_the_full_text_index_alone(
+    server: FixtureServer, tmp_path: Path
+) -> None:
+    """The second run's 304 for the watched page changes no row of the index; the third
+    run's changed page does."""
+    build_site(server)
+    config = write_config(tmp_path, server)
+    db = tmp_path / "archive.db"
+
+    def index() -> set[tuple[object, ...]]:
+        return {
+            (t, *r)
+            for t in ("data", "idx", "docsize")
+            for r in rows(db, f"select * from articles_fts_{t}")
+        }
+
+    run(config)
+    indexed = index()
+    run(config)
+    assert rows(db, "select outcome from fetches where url like '%/watched/story' order by id") == [
+        ("new",),
+        ("unchanged",),
+    ]
+    assert index() == indexed
+    server.routes["/watched/story"] = Route(200, (PAGES / "changed-v2.html").read_bytes(), HTML)
+    run(config)
+    assert index() != indexed

@@ -13,6 +13,8 @@ from archiver.archive import queries, schema, store
 from archiver.errors import StoreError
 from archiver.models import Article, FetchRecord, Page
 
+PREVIOUS_RELEASE = Path(__file__).parent / "fixtures" / "archives" / "a400d8e.sql"
+
 ARTICLE = Article(
     text="Premier paragraphe.\n\nSecond paragraphe.",
     title="Titre",
@@ -137,6 +139,7 @@ def test_schema_is_migrated_once(tmp_path: Path) -> None:
         "m002_runs_and_validators",
         "m003_templates_and_reextraction",
         "m004_hosts_and_views",
+        "m005_fts_follows_title_and_text",
         "m006_capture_headers",
     ]
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
@@ -177,3 +180,55 @@ def test_very_common_words_list_newest_first(
         "https://blog.example/1",
         "https://blog.example/0",
     ]
+
+
+def fts_rows(db: schema.Database) -> set[tuple[object, ...]]:
+    """Every row of the full-text index's shadow tables: a re-index adds or rewrites some."""
+    return {
+        (table, *row)
+        for table in ("data", "idx", "docsize")
+        for row in db.execute(f"select * from articles_fts_{table}").fetchall()
+    }
+
+
+def test_a_recheck_leaves_the_full_text_index_alone(tmp_path: Path) -> None:
+    """An unchanged article saved again, or answered 304, changes no row of the index; a
+    changed text is re-indexed (and found)."""
+    db = schema.open_archive(tmp_path / "a.db")
+    store.save_article(db, ARTICLE, page())
+    indexed = fts_rows(db)
+    assert store.save_article(db, ARTICLE, page(when=2)).outcome == "unchanged"
+    record = FetchRecord(url=page().url, fetched_at=datetime(2024, 3, 29, tzinfo=UTC), status=304)
+    assert store.mark_not_modified(db, page().url, record) == "https://blog.example/2024/03/titre/"
+    assert db.execute("select last_checked from articles").fetchone() == (
+        "2024-03-29T00:00:00+00:00",
+    )
+    assert fts_rows(db) == indexed
+    changed = replace(ARTICLE, text=ARTICLE.text + "\n\nTroisième paragraphe.")
+    assert store.save_article(db, changed, page(when=3)).outcome == "changed"
+    assert fts_rows(db) != indexed
+    assert [r["title"] for r in queries.search_articles(db, "troisieme")] == ["Titre"]
+
+
+def test_an_archive_of_the_previous_release_is_migrated_whole(tmp_path: Path) -> None:
+    """An archive made by the release before m005 (commit a400d8e, dumped as SQL) opens,
+    migrates, and keeps every article, revision and search hit; a 304 then leaves its
+    index alone."""
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(PREVIOUS_RELEASE.read_text("utf-8"))
+        before = conn.execute("select * from articles order by url").fetchall()
+        revisions = conn.execute("select * from revisions").fetchall()
+    db = schema.open_archive(path)
+    assert [m.name for m in schema.migrations.applied(db)][-2:] == [
+        "m005_fts_follows_title_and_text",
+        "m006_capture_headers",
+    ]
+    assert db.execute("select * from articles order by url").fetchall() == before
+    assert db.execute("select * from revisions").fetchall() == revisions and len(before) == 3
+    assert db.execute("pragma integrity_check").fetchone() == ("ok",)
+    assert [r["title"] for r in queries.search_articles(db, "fahre")] == ["Die Fähre"]
+    indexed = fts_rows(db)
+    record = FetchRecord(url="https://news.example/1", fetched_at=datetime.now(UTC), status=304)
+    assert store.mark_not_modified(db, record.url, record) == "https://news.example/1"
+    assert fts_rows(db) == indexed

@@ -4,14 +4,17 @@ in C code, and a crashed worker that is one failed page, not a failed run."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import time
+import zlib
+from datetime import UTC, datetime
 
 import pytest
 
 from archiver.errors import ExtractError, NotAnArticle
 from archiver.extraction.extract import extract_article
-from archiver.models import Article
+from archiver.models import Article, ExtractedPage, FetchRecord, RawPage, content_hash
 from archiver.workers import ExtractionPool
 from tests.conftest import PAGES, expected
 
@@ -26,6 +29,23 @@ def stuck(html: str, url: str | None, **options: object) -> Article:
 def crash(html: str, url: str | None, **options: object) -> Article:
     """Stands for a parser that kills its process (a segfault)."""
     os._exit(11)
+
+
+def flaky(html: str, url: str | None, **options: object) -> Article:
+    """A page marked STUCK hangs, one marked BOOM raises a bug's exception, one marked DIE
+    kills its worker; the others are extracted as usual."""
+    if "<!-- STUCK -->" in html:
+        time.sleep(60)
+    if "<!-- BOOM -->" in html:
+        raise KeyError("no such\nkey")
+    if "<!-- DIE -->" in html:
+        os._exit(11)
+    return extract_article(html, url, **options)  # type: ignore[arg-type]
+
+
+def bug(html: str, url: str | None, **options: object) -> Article:
+    """Stands for a bug in the extractor or a library: an exception nobody expected."""
+    raise ZeroDivisionError("division by zero\n  in some library")
 
 
 def run(pool: ExtractionPool, *htmls: str) -> list[Article | BaseException]:
@@ -75,3 +95,33 @@ def test_zero_workers_extracts_in_process(workers: int) -> None:
     with ExtractionPool(workers, timeout=60) as pool:
         (article,) = run(pool, html)
     assert isinstance(article, Article) and article.text == expected("german-news-de")["text"]
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_an_unexpected_exception_is_one_extract_error_line(workers: int) -> None:
+    """Any exception from the extractor, in a worker or in-process, comes back as an
+    ExtractError `extract_error` with a one-line message, and the next page still works."""
+    with ExtractionPool(workers, timeout=60, function=bug) as pool:
+        (error,) = run(pool, "<p>x</p>")
+    assert isinstance(error, ExtractError) and not isinstance(error, NotAnArticle)
+    assert error.reason == "extract_error"
+    assert str(error) == "extract_error (ZeroDivisionError: division by zero in some library)"
+
+
+def test_a_worker_gets_raw_bytes_and_returns_what_the_archive_stores() -> None:
+    """A worker decodes the raw page (windows-1252, undeclared), extracts it, and returns
+    the codec, the page's and the article's hashes and the body compressed."""
+    raw = (PAGES / "windows-1252-fr.html").read_bytes()
+    record = FetchRecord(url="http://x.test/p", fetched_at=datetime.now(UTC))
+    page = RawPage("http://x.test/p", "http://x.test/p", raw, None, record)
+
+    async def go() -> ExtractedPage:
+        with ExtractionPool(1, timeout=60) as pool:
+            return await pool.extract_page(page)
+
+    done = asyncio.run(go())
+    assert done.encoding == "cp1252"
+    assert done.article.text == expected("windows-1252-fr")["text"]
+    assert done.raw_sha256 == hashlib.sha256(raw).hexdigest()
+    assert done.content_hash == content_hash(done.article)
+    assert zlib.decompress(done.raw_zlib) == raw and done.raw_size == len(raw)

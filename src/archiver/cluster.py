@@ -17,14 +17,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from distributed import Client, Future
 from distributed.scheduler import KilledWorker
 
 from archiver.errors import ClusterUnreachable, ExtractError
 from archiver.extraction import extract_article
-from archiver.models import Article
+from archiver.models import Article, ExtractedPage, RawPage
+from archiver.workers import extract_raw_page, one_line
+
+T = TypeVar("T")
 
 CONNECT_TIMEOUT_S = 10
 
@@ -67,17 +70,28 @@ class DaskExecutor:
             self._client.close()
             self._client = None
 
-    async def extract(self, html: str, url: str | None, **options: Any) -> Article:
+    async def extract(self, html: str | bytes, url: str | None, **options: Any) -> Article:
         """`extract_article(html, url, **options)` on a Dask worker, within the time limit."""
+        return await self._run(self.function, (html, url), options)
+
+    async def extract_page(self, page: RawPage, **options: Any) -> ExtractedPage:
+        """`workers.extract_raw_page` of a downloaded page on a Dask worker (decoded, hashed
+        and compressed there, as in the local pool), within the time limit."""
+        args = (page.raw, page.final_url, page.charset, self.function)
+        return await self._run(extract_raw_page, args, options)
+
+    async def _run(
+        self, function: Callable[..., T], args: tuple[Any, ...], options: dict[str, Any]
+    ) -> T:
         async with self._limits()[0]:
             for attempt in range(self.retries + 1):
                 try:
                     if attempt == 0:
-                        return await self._once(html, url, options)
+                        return await self._once(function, args, options)
                     # One page sent again at a time: a page that kills every worker it
                     # reaches never takes another page's last chance with it.
                     async with self._limits()[1]:
-                        return await self._once(html, url, options)
+                        return await self._once(function, args, options)
                 except KilledWorker as exc:
                     if attempt == self.retries:
                         raise ExtractError(
@@ -86,10 +100,12 @@ class DaskExecutor:
                         ) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _once(self, html: str, url: str | None, options: dict[str, Any]) -> Article:
+    async def _once(
+        self, function: Callable[..., T], args: tuple[Any, ...], options: dict[str, Any]
+    ) -> T:
         if self._client is None:
             raise RuntimeError("DaskExecutor used outside its `with` block")
-        future = self._client.submit(self.function, html, url, pure=False, **options)
+        future = self._client.submit(function, *args, pure=False, **options)
         try:
             return await asyncio.wait_for(_settled(future), self.timeout)
         except TimeoutError as exc:
@@ -97,6 +113,10 @@ class DaskExecutor:
             raise ExtractError(
                 "extract_timeout", f"extraction took more than {self.timeout:g}s"
             ) from exc
+        except (ExtractError, KilledWorker):
+            raise
+        except Exception as exc:  # a bug or a library's surprise: this page's error only
+            raise ExtractError("extract_error", one_line(exc)) from exc
 
     def _limits(self) -> tuple[asyncio.Semaphore, asyncio.Lock]:
         """Back-pressure (two pages per worker thread in flight) and the retry lock, made
@@ -107,11 +127,11 @@ class DaskExecutor:
         return self._slots[key]
 
 
-def _settled(future: Future[Any]) -> asyncio.Future[Article]:
+def _settled(future: Future[Any]) -> asyncio.Future[Any]:
     """A Dask future as an asyncio one: its result is fetched in Dask's callback thread, so
     this event loop never waits on the network."""
     loop = asyncio.get_running_loop()
-    done: asyncio.Future[Article] = loop.create_future()
+    done: asyncio.Future[Any] = loop.create_future()
 
     def fetch(finished: Future[Any]) -> None:
         value: Any = None
@@ -127,9 +147,7 @@ def _settled(future: Future[Any]) -> asyncio.Future[Article]:
     return done
 
 
-def _settle(
-    done: asyncio.Future[Article], value: Article | None, exc: BaseException | None
-) -> None:
+def _settle(done: asyncio.Future[Any], value: Any, exc: BaseException | None) -> None:
     if done.cancelled():
         return
     if exc is not None:

@@ -7,7 +7,8 @@
     │                              connection backend; the fetcher turns it into a FetchError)
     ├── DiscoveryError             a feed or sitemap that cannot be read (`bad_document`)
     ├── ExtractError               the extractor could not process a page: url, reason
-    │   └── NotAnArticle           the page is not an article (navigation, cookie wall, too short)
+    │   └── NotAnArticle           the page is not an article (navigation, cookie wall, too short):
+    │                              the only extraction error that marks a URL `not_article`
     ├── StoreError                 the archive cannot be opened or written
     ├── QueryError                 a search query that is not valid FTS5
     ├── ArchiveLocked              another `archiver run` holds the archive's run lock
@@ -34,6 +35,8 @@ Each package translates the errors of its libraries at its boundary (`raise Fetc
     empty, too_short, navigation, parse_error   the page is not an article (extraction)
     extract_timeout      extraction took longer than `[extract] timeout` (the worker is killed)
     extract_crashed      the extraction worker died
+    extract_error        anything else that went wrong extracting a page (a bug, a library's
+                         surprise): like the two above, that page's error, tried again next run
     bad_document         an unreadable feed or sitemap (also one declaring XML entities)
 """
 

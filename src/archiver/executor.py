@@ -9,13 +9,15 @@ from typing import Any, Protocol, Self
 
 from archiver.config import Config
 from archiver.errors import ClusterUnreachable
-from archiver.models import Article
+from archiver.models import Article, ExtractedPage, RawPage
 from archiver.workers import ExtractionPool
 
 
 class Executor(Protocol):
-    """`with executor: article = await executor.extract(html, url, **options)`: an
-    `ExtractError` (with a reason) when the page is refused, too slow or its worker died."""
+    """`with executor: page = await executor.extract_page(raw_page, **options)` (a run: the
+    worker decodes, extracts, hashes and compresses) or `article = await
+    executor.extract(html, url, **options)`: an `ExtractError` (with a reason) when the page
+    is refused, too slow, its worker died or the extractor failed (`extract_error`)."""
 
     def __enter__(self) -> Self: ...
 
@@ -23,7 +25,9 @@ class Executor(Protocol):
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None: ...
 
-    async def extract(self, html: str, url: str | None, **options: Any) -> Article: ...
+    async def extract(self, html: str | bytes, url: str | None, **options: Any) -> Article: ...
+
+    async def extract_page(self, page: RawPage, **options: Any) -> ExtractedPage: ...
 
 
 def open_executor(config: Config) -> Executor:

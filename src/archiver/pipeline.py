@@ -1,16 +1,18 @@
 """Orchestration: sources ─▶ discover ─▶ plan ─▶ fetch ─▶ extract ─▶ store.
 
 The one place that catches per-item errors, so that one bad page or feed never stops a run
-nor damages what is stored. Downloads run concurrently within the fetcher's politeness
-limits; extraction runs in worker processes meanwhile; writes are batched, each article
-all-or-nothing.
+nor damages what is stored. Each source's pages are queued per host as soon as its own
+discovery ends, and taken by a fixed number of lanes from the host whose turn comes first
+(`host_queue`); downloads run concurrently within the fetcher's politeness limits;
+decoding, extraction, hashing and compression run in worker processes meanwhile; writes
+are batched, each article all-or-nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,17 +30,21 @@ from archiver.discover import (
     source_candidates,
     unique_candidates,
 )
-from archiver.errors import ArchiverError, DiscoveryError, ExtractError, FetchError, NotAnArticle
+from archiver.errors import ArchiverError, DiscoveryError, ExtractError, FetchError
 from archiver.executor import Executor, open_executor
 from archiver.extraction import extract_article
+from archiver.host_queue import HostQueues
 from archiver.models import (
     Article,
     Candidate,
+    ExtractedPage,
     FetchRecord,
     ItemResult,
     NotModified,
     Page,
+    RawPage,
     RunReport,
+    content_hash,
     parse_datetime,
 )
 from archiver.urls import host_of, is_web_url
@@ -47,7 +53,9 @@ from archiver.web import Fetcher, Transport, fetch_one_page
 OnResult = Callable[[ItemResult], None]
 Clock = Callable[[], datetime]
 MAX_SITEMAP_FILES = 500  # per source and run: an index that lists itself ends here
-TRANSIENT = ("timeout", "connect_error", "network_error", "http_429", "http_5")
+# Failures of the extraction machinery, not judgements of the page: tried again next run.
+EXTRACT_FAILURES = ("extract_timeout", "extract_crashed", "extract_error")
+TRANSIENT = ("timeout", "connect_error", "network_error", "http_429", "http_5", *EXTRACT_FAILURES)
 
 
 def _utcnow() -> datetime:
@@ -73,15 +81,12 @@ class _Run:
     # handled: a run killed mid-way must not make the next one get a 304 and miss them.
     documents: dict[str, list[tuple[str, str, FetchRecord]]] = field(default_factory=dict)
     templates: dict[str, frozenset[str]] = field(default_factory=dict)
-    # Pages between download and storage: bounded, so memory does not grow with the run.
-    inflight: asyncio.Semaphore | None = None
     batch: archive.WriteBatch | None = None
+    archived: int = 0  # pages taken from the queue and done with
 
-    def limit(self) -> asyncio.Semaphore:
-        if self.inflight is None:
-            extra = 2 * max(self.config.extract.workers, 1)
-            self.inflight = asyncio.Semaphore(self.config.fetch.concurrency + extra)
-        return self.inflight
+    def lanes(self) -> int:
+        """How many pages are between download and storage at most: memory stays flat."""
+        return self.config.fetch.concurrency + 2 * max(self.config.extract.workers, 1)
 
     def report(self) -> RunReport:
         return RunReport(
@@ -131,14 +136,48 @@ def _pool(config: Config) -> Executor:
 
 async def _run_sources(run: _Run, on_planned: Callable[[int], None] | None) -> None:
     async with run.fetcher:
-        found = await asyncio.gather(*(_discover(run, s) for s in run.config.sources))
-        plans = [_plan(run, source, candidates) for source, candidates in found]
-        todo = unique_candidates(c for plan in plans for c in plan)
-        if on_planned is not None:
-            on_planned(len(todo))
-        await asyncio.gather(*(_archive_one(run, c, conditional=True) for c in todo))
+        queue = HostQueues(run.fetcher.next_start)
+        await _together(_discover_all(run, queue, on_planned), _drain(run, queue, conditional=True))
     for source in run.config.sources:
         _save_document_validators(run, source)
+
+
+async def _discover_all(
+    run: _Run, queue: HostQueues, on_planned: Callable[[int], None] | None
+) -> None:
+    """Discover every source at once, queueing each one's pages as soon as it is done."""
+
+    async def one(source: SourceSettings) -> None:
+        queue.put(_plan(run, *await _discover(run, source)))
+
+    try:
+        await asyncio.gather(*(one(s) for s in run.config.sources))
+    finally:
+        queue.close()
+    if on_planned is not None:
+        on_planned(queue.total - run.archived)  # what is left, now that the total is known
+
+
+async def _drain(run: _Run, queue: HostQueues, *, conditional: bool) -> None:
+    """Archive what the queue hands out, in a fixed number of lanes."""
+
+    async def lane() -> None:
+        while (candidate := await queue.get()) is not None:
+            await _archive(run, candidate, conditional=conditional)
+            run.archived += 1
+
+    await asyncio.gather(*(lane() for _ in range(run.lanes())))
+
+
+async def _together(*jobs: Awaitable[None]) -> None:
+    """Run jobs concurrently; the first error stops the others and is raised as is."""
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def fetch_urls(
@@ -157,8 +196,10 @@ def fetch_urls(
 
         async def go() -> None:
             async with run.fetcher:
-                todo = unique_candidates(Candidate(url, "cli") for url in urls)
-                await asyncio.gather(*(_archive_one(run, c, conditional=False) for c in todo))
+                queue = HostQueues(run.fetcher.next_start)
+                queue.put(unique_candidates(Candidate(url, "cli") for url in urls))
+                queue.close()
+                await _drain(run, queue, conditional=False)
 
         with archive.WriteBatch(db) as run.batch:
             asyncio.run(go())
@@ -317,17 +358,12 @@ def _source_failed(
         run.on_result(result)
 
 
-async def _archive_one(run: _Run, candidate: Candidate, *, conditional: bool) -> None:
-    async with run.limit():
-        await _archive(run, candidate, conditional=conditional)
-
-
 async def _archive(run: _Run, candidate: Candidate, *, conditional: bool) -> None:
     known = archive.known_url(run.db, candidate.url) if conditional else None
     refused = known is not None and known.article_url is None and known.kind == "not_article"
     validators = known is not None and (known.article_url is not None or refused)
     try:
-        page = await run.fetcher.fetch_page(
+        page = await run.fetcher.download_page(
             candidate.url,
             etag=known.etag if known and validators else None,
             last_modified=known.last_modified if known and validators else None,
@@ -363,22 +399,25 @@ async def _archive(run: _Run, candidate: Candidate, *, conditional: bool) -> Non
 
 
 async def _extract_and_store(
-    run: _Run, candidate: Candidate, page: Page, *, refused: bool = False
+    run: _Run, candidate: Candidate, page: RawPage, *, refused: bool = False
 ) -> ItemResult:
-    """Extract and store one page. A page refused before and refused again (`refused`) is
-    logged as skipped, without an error line: it was reported when it was first seen."""
+    """Extract and store one page. A refusal (NotAnArticle, parse_error) marks the URL
+    `not_article`; a page refused before and refused again (`refused`) is logged as skipped,
+    without an error line: it was reported when it was first seen. A failure of the
+    extraction itself (time-out, crash, anything unexpected) is this page's error only,
+    and the page is tried again next run."""
     try:
-        # Extraction is CPU work, done in worker processes while downloads go on.
-        article = await run.pool.extract(
-            page.html,
-            page.final_url,
+        # CPU work (decoding included), done in worker processes while downloads go on.
+        done = await run.pool.extract_page(
+            page,
             min_words=run.config.extract.min_words,
             site_rule=run.config.site_rule(page.final_url),
             boilerplate=_templates(run, page.final_url),
         )
     except ExtractError as exc:
         message = f"{candidate.url}: {exc}"
-        again = refused and isinstance(exc, NotAnArticle)
+        retry = exc.reason in EXTRACT_FAILURES
+        again = refused and not retry
         archive.record_failure(
             run.db,
             page.record,
@@ -388,15 +427,16 @@ async def _extract_and_store(
             run_id=run.run_id,
             outcome="skipped" if again else "failed",
         )
-        archive.save_validators(run.db, candidate.url, "not_article", page.record)
+        if not retry:
+            archive.save_validators(run.db, candidate.url, "not_article", page.record)
         if again:
             return ItemResult(candidate.url, "skipped", candidate.source, reason="not_article")
         return ItemResult(
             candidate.url, "failed", candidate.source, reason=exc.reason, message=message
         )
-    article = _with_hints(article, candidate)
-    saved = archive.save_article(run.db, article, page, source=candidate.source, run_id=run.run_id)
-    return ItemResult(candidate.url, saved.outcome, candidate.source, saved.url, article.title)
+    done = _with_hints(done, candidate)
+    saved = archive.save_extracted(run.db, done, page, source=candidate.source, run_id=run.run_id)
+    return ItemResult(candidate.url, saved.outcome, candidate.source, saved.url, done.article.title)
 
 
 def _templates(run: _Run, url: str) -> frozenset[str]:
@@ -409,18 +449,20 @@ def _templates(run: _Run, url: str) -> frozenset[str]:
     return run.templates[host]
 
 
-def _with_hints(article: Article, candidate: Candidate) -> Article:
+def _with_hints(done: ExtractedPage, candidate: Candidate) -> ExtractedPage:
     """Fill what the page did not say from what its feed entry said."""
     hints = candidate.hints
     if hints is None:
-        return article
-    return replace(
+        return done
+    article = done.article
+    filled = replace(
         article,
         title=article.title or hints.title,
         author=article.author or hints.author,
         published=article.published or hints.published,
         description=article.description or hints.summary,
     )
+    return replace(done, article=filled, content_hash=content_hash(filled))
 
 
 def extract_target(target: str, config: Config) -> Article:

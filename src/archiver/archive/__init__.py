@@ -36,6 +36,7 @@ from archiver.archive.store import (
     mark_not_modified,
     record_failure,
     save_article,
+    save_extracted,
     template_fingerprints,
 )
 
@@ -55,6 +56,7 @@ __all__ = [
     "recent_refusals",
     "record_failure",
     "save_article",
+    "save_extracted",
     "save_validators",
     "schema_sql",
     "start_run",

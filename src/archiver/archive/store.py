@@ -1,6 +1,7 @@
 """Writing the archive: articles and their revisions, raw pages, the fetch log, paragraph
-fingerprints and site templates (sqlite-utils underneath; the tables are
-described in `schema`). Each stored article is all-or-nothing: a crash never leaves half
+fingerprints and site templates (the tables are described in `schema`). Writes are plain
+SQL through the connection (statements prepared once and cached by sqlite3), many per
+transaction (`WriteBatch`). Each stored article is all-or-nothing: a crash never leaves half
 of one.
 """
 
@@ -13,7 +14,6 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlite_utils import Database
 
@@ -21,11 +21,15 @@ from archiver import __version__
 from archiver.archive.state import save_validators_in_transaction
 from archiver.errors import StoreError
 from archiver.models import (
+    RAW_ZLIB_LEVEL,
     Article,
+    ExtractedPage,
     FetchRecord,
     Page,
+    RawPage,
     iso_utc,
 )
+from archiver.models import content_hash as content_hash  # also the re-extraction's
 from archiver.text import paragraph_fingerprint
 from archiver.urls import host_of, normalize_url, same_site
 
@@ -113,86 +117,123 @@ def save_article(
     source: str | None = None,
     run_id: int | None = None,
 ) -> SavedArticle:
-    """Store `article` in one transaction: new row, new revision, or only a new check time."""
+    """Store `article` of a decoded page (hashed and compressed here); see `save_extracted`."""
+    done = ExtractedPage(
+        article=article,
+        encoding=page.encoding,
+        raw_sha256=hashlib.sha256(page.raw).hexdigest(),
+        content_hash=content_hash(article),
+        raw_zlib=zlib.compress(page.raw, RAW_ZLIB_LEVEL),
+        raw_size=len(page.raw),
+    )
+    raw = RawPage(page.url, page.final_url, page.raw, None, page.record)
+    return save_extracted(db, done, raw, source=source, run_id=run_id)
+
+
+def save_extracted(
+    db: Database,
+    done: ExtractedPage,
+    page: RawPage,
+    *,
+    source: str | None = None,
+    run_id: int | None = None,
+) -> SavedArticle:
+    """Store what a worker made of `page` all-or-nothing (a savepoint inside a batch): a
+    new article, a new revision, or only a new check time. Known raw pages are not stored
+    again."""
     now = iso_utc(page.record.fetched_at)
-    key = article_key(article, page.final_url)
-    digest = content_hash(article)
-    raw_sha = hashlib.sha256(page.raw).hexdigest()
+    key = article_key(done.article, page.final_url)
+    conn = db.conn
     try:
         with db.atomic():
-            db.table("raw_pages").insert(
-                {
-                    "sha256": raw_sha,
-                    "encoding": page.encoding,
-                    "size": len(page.raw),
-                    "html_zlib": zlib.compress(page.raw, 6),
-                },
-                ignore=True,
+            conn.execute(
+                "INSERT INTO raw_pages (sha256, encoding, size, html_zlib) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(sha256) DO NOTHING",
+                [done.raw_sha256, done.encoding, done.raw_size, done.raw_zlib],
             )
-            outcome = _write_article(db, key, article, digest, raw_sha, page, now, source)
+            outcome = _write_article(conn, key, done, page, now, source)
             if outcome != "unchanged":
-                save_paragraphs(db, key, article, now)
+                save_paragraphs(db, key, done.article, now)
             for alias in {normalize_url(page.url), normalize_url(page.final_url), key}:
-                _remember_url(db, alias, key, now)
+                _remember_url(conn, alias, key, now)
             save_validators_in_transaction(db, normalize_url(page.url), "article", page.record)
-            save_capture(db, key, page.record, raw_sha, outcome, source, run_id)
+            save_capture(conn, key, page.record, done.raw_sha256, outcome, source, run_id)
             _log_fetch(
-                db, page.record, outcome=outcome, article_url=key, source=source, run_id=run_id
+                conn, page.record, outcome=outcome, article_url=key, source=source, run_id=run_id
             )
     except sqlite3.Error as exc:
         raise StoreError(f"cannot store {page.url}: {exc}") from exc
     return SavedArticle(url=key, outcome=outcome)
 
 
+_ARTICLE_COLUMNS = (
+    *ARTICLE_FIELDS,
+    "extractor",
+    "host",
+    "url",
+    "text",
+    "tags",
+    "word_count",
+    "content_hash",
+    "raw_sha256",
+    "fetched_url",
+    "last_checked",
+)
+_NEW_ARTICLE_COLUMNS = (*_ARTICLE_COLUMNS, "first_seen", "last_changed", "source")
+_INSERT_ARTICLE = (
+    f"INSERT INTO articles ({', '.join(_NEW_ARTICLE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_NEW_ARTICLE_COLUMNS))})"
+)
+_UPDATE_ARTICLE = (
+    f"UPDATE articles SET {', '.join(f'{c} = ?' for c in _ARTICLE_COLUMNS)}, last_changed = ? "
+    "WHERE url = ?"
+)
+_REVISION_COLUMNS = (
+    "title",
+    "author",
+    "published",
+    "text",
+    "word_count",
+    "content_hash",
+    "raw_sha256",
+)
+_SAVE_REVISION = (
+    f"INSERT INTO revisions (article_url, {', '.join(_REVISION_COLUMNS)}, valid_from, valid_to) "
+    f"SELECT url, {', '.join(_REVISION_COLUMNS)}, last_changed, ? FROM articles WHERE url = ?"
+)
+
+
 def _write_article(
-    db: Database,
+    conn: sqlite3.Connection,
     key: str,
-    article: Article,
-    digest: str,
-    raw_sha: str,
-    page: Page,
+    done: ExtractedPage,
+    page: RawPage,
     now: str,
     source: str | None,
 ) -> str:
-    table = db.table("articles")
-    rows = list(table.rows_where("url = ?", [key]))
-    row: dict[str, Any] = {f: getattr(article, f) for f in ARTICLE_FIELDS}
-    row.update(
-        extractor=__version__,
-        host=host_of(key),
-        url=key,
-        text=article.text,
-        tags=json.dumps(list(article.tags), ensure_ascii=False),
-        word_count=article.word_count,
-        content_hash=digest,
-        raw_sha256=raw_sha,
-        fetched_url=normalize_url(page.final_url),
-        last_checked=now,
-    )
-    if not rows:
-        row.update(first_seen=now, last_changed=now, source=source)
-        table.insert(row)
-        return "new"
-    old = rows[0]
-    if old["content_hash"] == digest:
-        table.update(key, {"last_checked": now})
+    article = done.article
+    old = conn.execute("SELECT content_hash FROM articles WHERE url = ?", [key]).fetchone()
+    if old is not None and old[0] == done.content_hash:
+        conn.execute("UPDATE articles SET last_checked = ? WHERE url = ?", [now, key])
         return "unchanged"
-    db.table("revisions").insert(
-        {
-            "article_url": key,
-            "title": old["title"],
-            "author": old["author"],
-            "published": old["published"],
-            "text": old["text"],
-            "word_count": old["word_count"],
-            "content_hash": old["content_hash"],
-            "raw_sha256": old["raw_sha256"],
-            "valid_from": old["last_changed"],
-            "valid_to": now,
-        }
-    )
-    row.update(last_changed=now)
-    table.update(key, row)
+    values = [
+        *(getattr(article, f) for f in ARTICLE_FIELDS),
+        __version__,
+        host_of(key),
+        key,
+        article.text,
+        json.dumps(list(article.tags), ensure_ascii=False),
+        article.word_count,
+        done.content_hash,
+        done.raw_sha256,
+        normalize_url(page.final_url),
+        now,
+    ]
+    if old is None:
+        conn.execute(_INSERT_ARTICLE, [*values, now, now, source])
+        return "new"
+    conn.execute(_SAVE_REVISION, [now, key])
+    conn.execute(_UPDATE_ARTICLE, [*values, now, key])
     return "changed"
 
 
@@ -210,7 +251,7 @@ def record_failure(
     try:
         with db.atomic():
             _log_fetch(
-                db,
+                db.conn,
                 record,
                 outcome=outcome,
                 reason=reason,
@@ -222,8 +263,31 @@ def record_failure(
         raise StoreError(f"cannot log failure of {record.url}: {exc}") from exc
 
 
+_FETCH_COLUMNS = (
+    "url",
+    "final_url",
+    "status",
+    "content_type",
+    "bytes",
+    "etag",
+    "last_modified",
+    "fetched_at",
+    "elapsed",
+    "outcome",
+    "reason",
+    "error",
+    "article_url",
+    "source",
+    "run_id",
+)
+_LOG_FETCH = (
+    f"INSERT INTO fetches ({', '.join(_FETCH_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_FETCH_COLUMNS))})"
+)
+
+
 def _log_fetch(
-    db: Database,
+    conn: sqlite3.Connection,
     record: FetchRecord,
     *,
     outcome: str,
@@ -233,29 +297,30 @@ def _log_fetch(
     source: str | None = None,
     run_id: int | None = None,
 ) -> None:
-    db.table("fetches").insert(
-        {
-            "url": record.url,
-            "final_url": record.final_url,
-            "status": record.status,
-            "content_type": record.content_type,
-            "bytes": record.bytes,
-            "etag": record.etag,
-            "last_modified": record.last_modified,
-            "fetched_at": iso_utc(record.fetched_at),
-            "elapsed": round(record.elapsed, 4),
-            "outcome": outcome,
-            "reason": reason or record.reason,
-            "error": error or record.error,
-            "article_url": article_url,
-            "source": source,
-            "run_id": run_id,
-        }
+    conn.execute(
+        _LOG_FETCH,
+        [
+            record.url,
+            record.final_url,
+            record.status,
+            record.content_type,
+            record.bytes,
+            record.etag,
+            record.last_modified,
+            iso_utc(record.fetched_at),
+            round(record.elapsed, 4),
+            outcome,
+            reason or record.reason,
+            error or record.error,
+            article_url,
+            source,
+            run_id,
+        ],
     )
 
 
-def _remember_url(db: Database, url: str, key: str, now: str) -> None:
-    db.execute(
+def _remember_url(conn: sqlite3.Connection, url: str, key: str, now: str) -> None:
+    conn.execute(
         "INSERT INTO article_urls (url, article_url, first_seen, last_seen) VALUES (?, ?, ?, ?) "
         "ON CONFLICT(url) DO UPDATE SET article_url = excluded.article_url, "
         "last_seen = excluded.last_seen",
@@ -266,41 +331,43 @@ def _remember_url(db: Database, url: str, key: str, now: str) -> None:
 def save_paragraphs(db: Database, key: str, article: Article, now: str) -> None:
     """Record which paragraphs (by fingerprint) the article has, and count each one's pages
     per host: a paragraph on many pages of a site is that site's template."""
+    conn = db.conn
     host = host_of(key)
     old = {
         r[0]
-        for r in db.execute(
+        for r in conn.execute(
             "SELECT fingerprint FROM article_paragraphs WHERE article_url = ?", [key]
         )
     }
     new = set(article.paragraph_fingerprints)
+    gone, added = sorted(old - new), sorted(new - old)
+    conn.executemany(
+        "DELETE FROM article_paragraphs WHERE article_url = ? AND fingerprint = ?",
+        [(key, f) for f in gone],
+    )
+    conn.executemany(
+        "UPDATE templates SET pages = pages - 1 WHERE host = ? AND fingerprint = ?",
+        [(host, f) for f in gone],
+    )
+    if not added:
+        return
     samples = {paragraph_fingerprint(p): p[:300] for p in article.text.split("\n\n")}
-    for fingerprint in old - new:
-        db.execute(
-            "DELETE FROM article_paragraphs WHERE article_url = ? AND fingerprint = ?",
-            [key, fingerprint],
-        )
-        db.execute(
-            "UPDATE templates SET pages = pages - 1 WHERE host = ? AND fingerprint = ?",
-            [host, fingerprint],
-        )
-    for fingerprint in new - old:
-        db.execute(
-            "INSERT INTO article_paragraphs (article_url, fingerprint, host) VALUES (?, ?, ?)",
-            [key, fingerprint, host],
-        )
-        db.execute(
-            "INSERT INTO templates (host, fingerprint, pages, sample, first_seen, last_seen) "
-            "VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT(host, fingerprint) DO UPDATE SET "
-            "pages = pages + 1, last_seen = excluded.last_seen, "
-            "sample = coalesce(templates.sample, excluded.sample)",
-            [host, fingerprint, samples.get(fingerprint), now, now],
-        )
+    conn.executemany(
+        "INSERT INTO article_paragraphs (article_url, fingerprint, host) VALUES (?, ?, ?)",
+        [(key, f, host) for f in added],
+    )
+    conn.executemany(
+        "INSERT INTO templates (host, fingerprint, pages, sample, first_seen, last_seen) "
+        "VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT(host, fingerprint) DO UPDATE SET "
+        "pages = pages + 1, last_seen = excluded.last_seen, "
+        "sample = coalesce(templates.sample, excluded.sample)",
+        [(host, f, samples.get(f), now, now) for f in added],
+    )
 
 
 def template_fingerprints(db: Database, host: str, min_pages: int) -> frozenset[str]:
     """Fingerprints of the paragraphs seen on at least `min_pages` pages of `host`."""
-    rows = db.execute(
+    rows = db.conn.execute(
         "SELECT fingerprint FROM templates WHERE host = ? AND pages >= ?", [host, min_pages]
     )
     return frozenset(r[0] for r in rows)
@@ -317,18 +384,22 @@ def mark_not_modified(
     """A 304 for a known URL: its article was checked now; returns the article's key."""
     key = normalize_url(url)
     now = iso_utc(record.fetched_at)
+    conn = db.conn
     try:
         with db.atomic():
-            alias = db.execute(
+            alias = conn.execute(
                 "SELECT article_url FROM article_urls WHERE url = ?", [key]
             ).fetchone()
             article_url = alias[0] if alias else None
             if article_url:
-                db.execute("UPDATE articles SET last_checked = ? WHERE url = ?", [now, article_url])
-                save_capture(db, article_url, record, None, "unchanged", source, run_id)
-            db.execute("UPDATE url_state SET last_fetched = ? WHERE url = ?", [now, key])
+                # Not a column of the full-text index: its trigger (m005) leaves it alone.
+                conn.execute(
+                    "UPDATE articles SET last_checked = ? WHERE url = ?", [now, article_url]
+                )
+                save_capture(conn, article_url, record, None, "unchanged", source, run_id)
+            conn.execute("UPDATE url_state SET last_fetched = ? WHERE url = ?", [now, key])
             _log_fetch(
-                db,
+                conn,
                 record,
                 outcome="unchanged",
                 article_url=article_url,
@@ -340,13 +411,8 @@ def mark_not_modified(
     return article_url
 
 
-def content_hash(article: Article) -> str:
-    """SHA-256 of what makes a version: title and text."""
-    return hashlib.sha256(f"{article.title or ''}\n{article.text}".encode()).hexdigest()
-
-
 def save_capture(
-    db: Database,
+    conn: sqlite3.Connection,
     key: str,
     record: FetchRecord,
     raw_sha: str | None,
@@ -356,20 +422,23 @@ def save_capture(
 ) -> None:
     """Keep one capture of article `key` (table `captures`): the response's status line
     and headers as fetched, and its body's raw page (None for a 304), for WARC export."""
-    db.table("captures").insert(
-        {
-            "article_url": key,
-            "fetched_at": iso_utc(record.fetched_at),
-            "url": record.final_url or record.url,
-            "raw_sha256": raw_sha,
-            "outcome": outcome,
-            "status": record.status,
-            "http_version": record.http_version,
-            "reason_phrase": record.reason_phrase,
-            "headers": json.dumps(record.headers or _known_headers(record), ensure_ascii=False),
-            "source": source,
-            "run_id": run_id,
-        }
+    conn.execute(
+        "INSERT INTO captures (article_url, fetched_at, url, raw_sha256, outcome, status, "
+        "http_version, reason_phrase, headers, source, run_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            key,
+            iso_utc(record.fetched_at),
+            record.final_url or record.url,
+            raw_sha,
+            outcome,
+            record.status,
+            record.http_version,
+            record.reason_phrase,
+            json.dumps(record.headers or _known_headers(record), ensure_ascii=False),
+            source,
+            run_id,
+        ],
     )
 
 

@@ -28,7 +28,7 @@ from protego import Protego
 from archiver.charsets import charset_from_content_type, decode_html
 from archiver.config import FetchSettings
 from archiver.errors import BlockedAddress, FetchError
-from archiver.models import FetchRecord, NotModified, Page
+from archiver.models import FetchRecord, NotModified, Page, RawPage
 from archiver.urls import is_web_url
 from archiver.web.content_encoding import DecodingError, decode, decoders_for
 from archiver.web.transport import make_client
@@ -49,6 +49,21 @@ class _HostState:
     slots: asyncio.Semaphore
     pacing: asyncio.Lock = field(default_factory=asyncio.Lock)
     last_start: float | None = None
+    waiting: int = 0  # requests asked for and not started yet (robots.txt, turn, slot)
+    active: int = 0  # downloads under way
+
+
+class _Ticket:
+    """One request counted as waiting for its host until its download starts."""
+
+    def __init__(self, state: _HostState) -> None:
+        self.state: _HostState | None = state
+        state.waiting += 1
+
+    def started(self) -> None:
+        if self.state is not None:
+            self.state.waiting -= 1
+            self.state = None
 
 
 class Fetcher:
@@ -85,10 +100,29 @@ class Fetcher:
     async def fetch_page(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
     ) -> Page | NotModified:
-        """Download `url` as HTML, conditionally when validators are given.
+        """Download `url` as HTML, conditionally when validators are given, and decode it.
 
         Raises FetchError with a reason and the fetch record."""
+        page = await self.download_page(url, etag=etag, last_modified=last_modified)
+        return page if isinstance(page, NotModified) else _decoded(page)
+
+    async def download_page(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> RawPage | NotModified:
+        """`fetch_page` without the decoding (left to an extraction worker)."""
         return await self._fetch(url, etag, last_modified, html_only=True)
+
+    def next_start(self, url: str) -> tuple[float, int]:
+        """When a request to the host of `url` asked for now could start (on the fetcher's
+        clock: after the host's requests already waiting, `per_host_delay` apart), and how
+        many of them are waiting or under way: what a fair scheduler picks the host by."""
+        state = self._hosts.get(_host(url))
+        now = self._clock()
+        if state is None:
+            return now, 0
+        delay = self.settings.per_host_delay
+        start = now if state.last_start is None else max(now, state.last_start + delay)
+        return start + delay * state.waiting, state.waiting + state.active
 
     async def fetch_document(
         self,
@@ -100,7 +134,8 @@ class Fetcher:
     ) -> Page | NotModified:
         """Download a feed, sitemap or listing page (any content type, a larger cap)."""
         cap = max(self.settings.max_bytes, max_bytes)
-        return await self._fetch(url, etag, last_modified, html_only=False, cap=cap)
+        page = await self._fetch(url, etag, last_modified, html_only=False, cap=cap)
+        return page if isinstance(page, NotModified) else _decoded(page)
 
     async def _fetch(
         self,
@@ -110,7 +145,7 @@ class Fetcher:
         *,
         html_only: bool,
         cap: int | None = None,
-    ) -> Page | NotModified:
+    ) -> RawPage | NotModified:
         if not is_web_url(url):
             raise FetchError(
                 url,
@@ -118,6 +153,21 @@ class Fetcher:
                 "only http:// and https:// URLs are fetched",
                 record=FetchRecord(url=url, fetched_at=_now(), reason="bad_url"),
             )
+        ticket = _Ticket(self._host_state(url))  # seen by `next_start` from now on
+        try:
+            return await self._fetch_ticketed(url, etag, last_modified, html_only, cap, ticket)
+        finally:
+            ticket.started()
+
+    async def _fetch_ticketed(
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        html_only: bool,
+        cap: int | None,
+        ticket: _Ticket,
+    ) -> RawPage | NotModified:
         if self.settings.respect_robots and not await self._robots_allow(url):
             raise FetchError(
                 url,
@@ -132,19 +182,12 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         cap = cap or self.settings.max_bytes
 
-        async def job(u: str) -> Page | NotModified:
+        async def job(u: str) -> RawPage | NotModified:
             raw, record = await self._download(u, cap, html_only=html_only, headers=headers)
             if raw is None:
                 return NotModified(url=u, record=record)
-            html, encoding = decode_html(raw, charset_from_content_type(record.content_type))
-            return Page(
-                url=u,
-                final_url=record.final_url or u,
-                html=html,
-                raw=raw,
-                encoding=encoding,
-                record=record,
-            )
+            charset = charset_from_content_type(record.content_type)
+            return RawPage(u, record.final_url or u, raw, charset, record)
 
         retrying = stamina.retry_context(
             on=_retry_backoff,
@@ -155,26 +198,42 @@ class Fetcher:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._paced(url, job)
+                return await self._paced(url, job, ticket)
         raise AssertionError("unreachable: stamina re-raises the last error")  # pragma: no cover
 
-    async def _paced(self, url: str, job: Callable[[str], Awaitable[T]]) -> T:
-        """Run `job(url)` within the global and per-host concurrency limits, request starts to
-        one host `per_host_delay` seconds apart."""
-        host = (urlsplit(url).hostname or "").lower()
+    def _host_state(self, url: str) -> _HostState:
+        host = _host(url)
         state = self._hosts.get(host)
         if state is None:
             state = self._hosts[host] = _HostState(
                 asyncio.Semaphore(self.settings.per_host_concurrency)
             )
-        async with self._slots, state.slots:
+        return state
+
+    async def _paced(
+        self, url: str, job: Callable[[str], Awaitable[T]], ticket: _Ticket | None = None
+    ) -> T:
+        """Run `job(url)` when its host's turn comes, then within the global limit: the
+        host's slot and delay first, so that a request waiting for its host never holds
+        one of the global slots other hosts could use. Request starts to one host are
+        `per_host_delay` seconds apart."""
+        state = self._host_state(url)
+        async with state.slots:
             async with state.pacing:
                 if state.last_start is not None:
                     wait = state.last_start + self.settings.per_host_delay - self._clock()
                     if wait > 0:
                         await self._sleep(wait)
+                await self._slots.acquire()
                 state.last_start = self._clock()
-            return await job(url)
+            if ticket is not None:
+                ticket.started()
+            state.active += 1
+            try:
+                return await job(url)
+            finally:
+                state.active -= 1
+                self._slots.release()
 
     async def _download(
         self, url: str, cap: int, *, html_only: bool, headers: dict[str, str] | None = None
@@ -345,6 +404,16 @@ def _retry_backoff(exc: Exception) -> bool | float:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _decoded(page: RawPage) -> Page:
+    """A downloaded page with its text (`charsets.decode_html`)."""
+    html, encoding = decode_html(page.raw, page.charset)
+    return Page(page.url, page.final_url, html, page.raw, encoding, page.record)
 
 
 async def fetch_one_page(url: str, settings: FetchSettings) -> Page:
