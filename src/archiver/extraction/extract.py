@@ -1,30 +1,27 @@
-"""Turn a page's HTML into an `Article`; the only module that imports trafilatura and readability.
+"""Turn a page's HTML into an `Article`; the only module that imports trafilatura.
 
-    html ─▶ selectolax: metadata, site rule, furniture removed
-         ─▶ trafilatura: main text as XML ─┬─▶ blocks (paragraphs, headings, items, quotes)
-         ─▶ readability: second opinion ───┘   the better candidate, boilerplate dropped
-         ─▶ quality gate ─▶ Article
+    html ─▶ selectolax (one parse): metadata, site rule, furniture removed
+         ─▶ trafilatura once (no fallbacks, no metadata) ─▶ blocks
+         ─▶ looks wrong? (mostly links, no paragraph, a fifth of the page's text or less)
+              ─▶ trafilatura with its fallbacks; the cautiously cleaned page ─▶ best by gate
+         ─▶ gate on the extracted text (gate.py) ─▶ Article
 
 `extract_article` is the stable entry point for the rest of the code and for outside tools.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections import Counter
 from typing import Any
 
-import lxml.html
 import trafilatura
 from lxml import etree
-from readability import Document
-from readability.readability import Unparseable
 from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from archiver.charsets import decode_html
 from archiver.errors import ExtractError, NotAnArticle
-from archiver.extraction.blocks import NBSP_MARK, Block, collapse, html_blocks, xml_blocks
+from archiver.extraction.blocks import NBSP_MARK, Block, collapse, xml_blocks
 from archiver.extraction.clean import clean_tree
 from archiver.extraction.gate import MAX_LINK_SHARE, PARAGRAPH_WORDS, Signals
 from archiver.extraction.language import detect_language
@@ -50,7 +47,7 @@ HEAD_BLOCKS = 3  # how far from the top kickers, headlines and bylines are looke
 BYLINE_MAX_WORDS = 20
 # The first candidate looks wrong when it holds less than this share of the cleaned page's words.
 SHORT_SHARE = 0.2
-USE_READABILITY = False  # measured: it does not pay (see the commit message)
+MIN_ANCHOR_CHARS = 15  # a link's text this long is not a word that prose happens to hold
 _DATELINE = re.compile(
     r"^(?:published|updated|posted|last updated|publié|mis à jour|modifié|veröffentlicht"
     r"|aktualisiert|publicado|actualizado|pubblicato|aggiornato|gepubliceerd)\b.*\d",
@@ -101,12 +98,11 @@ def _extract(
         tree = _apply_site_rule(tree, site_rule)
     page_chars = clean_tree(tree)
     cleaned = _protect_nbsp(_paragraphs_at_breaks(tree.html or ""))
-    blocks = _body_blocks(xml_blocks(_trafilatura(cleaned, url)), meta)
+    blocks = _with_page_links(_body_blocks(xml_blocks(_trafilatura(cleaned, url)), meta), tree)
     signals = Signals.of(blocks)
     if _looks_wrong(signals, page_chars):
-        removed = page_chars - _text_chars(tree)
         blocks, signals = _second_opinion(
-            (blocks, signals), cleaned, html, url, meta, site_rule, removed, min_words
+            (blocks, signals), tree, cleaned, html, url, meta, site_rule, page_chars, min_words
         )
     refusal = signals.refusal(min_words)
     if refusal is not None:
@@ -146,28 +142,38 @@ def _looks_wrong(signals: Signals, page_chars: int) -> bool:
 
 def _second_opinion(
     first: tuple[list[Block], Signals],
+    tree: LexborHTMLParser,
     cleaned: str,
     html: str,
     url: str | None,
     meta: PageMetadata,
     site_rule: SiteRule | None,
-    removed: int,
+    page_chars: int,
     min_words: int,
 ) -> tuple[list[Block], Signals]:
     """The best of the first candidate and the second ones: trafilatura with its own fallback
     extractors on the cleaned page, and, when the clean-up removed more text than the first
     candidate holds (it may have taken the story), trafilatura on the page with only sure
     furniture removed."""
-    candidates = [
-        first,
-        _candidate(_body_blocks(xml_blocks(_trafilatura(cleaned, url, fast=False)), meta)),
-    ]
-    if removed > first[1].chars:
+    fallback = _body_blocks(xml_blocks(_trafilatura(cleaned, url, fast=False)), meta)
+    candidates = [first, _candidate(_with_page_links(fallback, tree))]
+    if page_chars - _text_chars(tree) > first[1].chars:
         cautious = _trafilatura(_cautious(html, site_rule), url)
         candidates.append(_candidate(_body_blocks(xml_blocks(cautious), meta)))
-    if USE_READABILITY:
-        candidates.append(_candidate(_body_blocks(_readability(cleaned, url), meta)))
     return _choose(candidates, min_words)
+
+
+def _with_page_links(blocks: list[Block], tree: LexborHTMLParser) -> list[Block]:
+    """trafilatura's fallback extractors (its baseline too, which even `fast` uses when it
+    finds nothing) return text without its links: count as link text what the page's links
+    say, so that a list of links is still seen as one."""
+    if not blocks or any(b.link_chars for b in blocks):
+        return blocks
+    anchors = {collapse(a.text()) for a in tree.css("a")}
+    anchors = {a for a in anchors if len(a) >= MIN_ANCHOR_CHARS}
+    return [
+        Block(b.text, min(len(b.text), sum(len(a) for a in anchors if a in b.text))) for b in blocks
+    ]
 
 
 def _text_chars(tree: LexborHTMLParser) -> int:
@@ -255,21 +261,6 @@ def _body_blocks(found: Any, meta: PageMetadata) -> list[Block]:
     return [
         b for b in blocks if not _is_furniture_block(b) and said.get(b.text, 0) < REPEATED_TIMES
     ]
-
-
-def _readability(html: str, url: str | None = None) -> list[Block]:
-    """Readability's article candidate, as blocks; none when it finds nothing. Its logger is
-    silenced: a page it cannot read is no candidate, not a traceback on stderr."""
-    logging.getLogger("readability").disabled = True
-    logging.getLogger("readability.readability").disabled = True
-    try:
-        summary = Document(html, url=url).summary(html_partial=True)
-        root = lxml.html.fromstring(summary)
-    except (Unparseable, ValueError, TypeError, etree.LxmlError, RecursionError):
-        return []  # a second opinion that cannot be had changes nothing
-    for br in root.iter("br"):
-        br.tail = "\n" + (br.tail or "")  # a line break parts words
-    return list(html_blocks(root))
 
 
 def _is_byline(block: Block, author: str | None) -> bool:

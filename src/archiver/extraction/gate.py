@@ -8,12 +8,12 @@ the extractor when its first candidate looks wrong and a second one is worth com
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from archiver.errors import NotAnArticle
 from archiver.extraction.blocks import Block
-from archiver.extraction.language import detect_language
 from archiver.text import count_words
 
 MAX_LINK_SHARE = 0.5  # a candidate that is mostly link text looks wrong
@@ -23,9 +23,12 @@ PARAGRAPH_WORDS = 20  # a paragraph of sentences holds at least this many words
 # article written in short lines (a service page, a list of links with notes) has fewer.
 SHORT_LINES_ONLY = 20
 LIST_LINE_WORDS = 15
-# Prose in any script is about 80% letters; random bytes decoded as text about 55%, and no
-# language detector recognises them. A table of figures is as low, but in a language.
+# Prose in any script is about 80% letters and has almost no symbols or control characters;
+# random bytes decoded as text are about 55% letters and 20% symbols and controls. A table of
+# figures has few letters but no more symbols. (py3langid is no judge here: it names random
+# Latin-1 text "gcf" with full confidence.)
 PROSE_LETTER_SHARE = 0.7
+NOISE_SHARE = 0.1
 LETTER_SAMPLE = 5000
 
 
@@ -39,13 +42,13 @@ class Signals:
     longest: int
     blocks: int
     letter_share: float
-    sample: str
+    noise_share: float
 
     @classmethod
     def of(cls, blocks: Sequence[Block]) -> Signals:
         """Measure `blocks`."""
         chars = sum(len(b.text) for b in blocks)
-        sample = "\n".join(b.text for b in blocks)[:LETTER_SAMPLE]
+        letters, noise = character_shares("\n".join(b.text for b in blocks)[:LETTER_SAMPLE])
         counts = [count_words(b.text) for b in blocks]
         return cls(
             words=sum(counts),
@@ -53,8 +56,8 @@ class Signals:
             link_share=sum(b.link_chars for b in blocks) / chars if chars else 0.0,
             longest=max(counts, default=0),
             blocks=len(blocks),
-            letter_share=letter_share(sample),
-            sample=sample,
+            letter_share=letters,
+            noise_share=noise,
         )
 
     def refusal(self, min_words: int) -> NotAnArticle | None:
@@ -67,17 +70,21 @@ class Signals:
             return NotAnArticle("too_short", f"{self.words} words, fewer than {min_words}")
         if self.longest < LIST_LINE_WORDS and self.blocks > SHORT_LINES_ONLY:
             return NotAnArticle("navigation", "only short lines, no paragraph")
-        if self.letter_share < PROSE_LETTER_SHARE and detect_language(self.sample) is None:
-            share = round(self.letter_share * 100)
+        if self.letter_share < PROSE_LETTER_SHARE and self.noise_share >= NOISE_SHARE:
+            letters, noise = round(self.letter_share * 100), round(self.noise_share * 100)
             return NotAnArticle(
-                "empty", f"the text does not read as language ({share}% letters, no language)"
+                "empty",
+                f"the text does not read as language ({letters}% letters, {noise}% symbols)",
             )
         return None
 
 
-def letter_share(sample: str) -> float:
-    """Letters among the non-space characters of `sample` (1.0 when none)."""
+def character_shares(sample: str) -> tuple[float, float]:
+    """Letters, and symbols or control characters, among the non-space characters of `sample`
+    ((1.0, 0.0) when there are none)."""
     visible = [c for c in sample if not c.isspace()]
     if not visible:
-        return 1.0
-    return sum(1 for c in visible if c.isalpha()) / len(visible)
+        return 1.0, 0.0
+    letters = sum(1 for c in visible if c.isalpha())
+    noise = sum(1 for c in visible if unicodedata.category(c)[0] in "SC")
+    return letters / len(visible), noise / len(visible)
