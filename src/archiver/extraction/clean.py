@@ -2,11 +2,15 @@
 
 What goes: elements that are never article text (scripts, forms, navigation, dialogs), hidden
 elements, and blocks whose class or id names a kind of furniture (comments, share bars, cookie
-and newsletter boxes, related links, modals, "scroll to top"...). Guards keep any element that
-holds most of the page's text, so a WordPress `<article class="... tag-social-media">` or an
-ASP.NET page wrapped in one `<form>` is never thrown away whole; the ancestors of the page's
-main `<article>` (a story shown in a modal); and links or spans inside a sentence, whatever
-their names. Hidden elements go whatever their size (the cautious pass keeps them).
+and newsletter boxes, related links, modals, "scroll to top"...). Guards: an element holding
+most of the page's text stays whatever its class or role (a WordPress `<article class="...
+tag-social-media">`, an ASP.NET page wrapped in one `<form>`, a story in a `modal`), unless it
+asks the reader something (a consent box with toggles, several buttons in a short box); when
+the elements named by furniture words would leave less than that, the most used words are the
+site's layout vocabulary and stay (`elementor-widget-wrap`); the ancestors of the page's main
+`<article>` stay; so do links or spans inside a sentence, whatever their names. Hidden
+elements go whatever their size (the cautious pass keeps them). MathML and figures holding
+text blocks are unwrapped into the text (trafilatura drops both).
 """
 
 from __future__ import annotations
