@@ -81,3 +81,65 @@ def test_furniture_link_outside_running_text_goes() -> None:
         "</article></body></html>"
     )
     assert "Partager" not in cleaned(html)
+
+
+def test_modal_classed_story_without_article_element_is_kept() -> None:
+    """A story in a `modal`-classed dialog, with no `<article>`, holds most of the page's text:
+    it stays; the small newsletter popup that asks (two buttons) goes."""
+    text = cleaned((PAGES / "modal-class-story-es.html").read_text("utf-8"))
+    assert "biblioteca municipal de la Ribera" in text
+    assert "Suscríbase" not in text
+
+
+def test_dialog_that_asks_goes_whatever_its_size() -> None:
+    """A consent dialog with toggles goes even when it holds all the page's text."""
+    html = (
+        "<html><body><div role='dialog'><p>"
+        + "Wir und unsere Partner speichern Informationen auf Ihrem Gerät. " * 20
+        + "</p><label><input type='checkbox'> Statistik</label></div></body></html>"
+    )
+    assert "Wir und unsere Partner" not in cleaned(html)
+
+
+def test_dialog_that_does_not_ask_stays_when_it_holds_the_text() -> None:
+    """The same dialog without choices is a story shown in a dialog: it stays."""
+    html = (
+        "<html><body><div role='dialog'><p>"
+        + "Wir und unsere Partner speichern Informationen auf Ihrem Gerät. " * 20
+        + "</p><button>Schließen</button></div></body></html>"
+    )
+    assert "Wir und unsere Partner" in cleaned(html)
+
+
+LAYOUT = "<div class='elementor-widget-wrap'><p>{}</p></div>"
+PARAGRAPH = "Der Verein hat im Frühjahr zwölf neue Bäume am Ufer gepflanzt und gepflegt. "
+
+
+def test_furniture_word_naming_most_of_the_page_is_layout() -> None:
+    """When every paragraph sits in a `…-widget-wrap`, "widget" is the site's layout word:
+    the paragraphs stay."""
+    body = "".join(LAYOUT.format(PARAGRAPH * 3) for _ in range(8))
+    text = cleaned(f"<html><body><main>{body}</main></body></html>")
+    assert text.count("zwölf neue Bäume") == 24
+
+
+def test_a_sidebar_widget_still_goes() -> None:
+    """One widget beside a long story is furniture."""
+    html = (
+        f"<html><body><main><p>{PARAGRAPH * 12}</p></main>"
+        "<div class='widget widget_recent'><p>Neueste Beiträge: Sommerfest</p></div></body></html>"
+    )
+    text = cleaned(html)
+    assert "zwölf neue Bäume" in text
+    assert "Sommerfest" not in text
+
+
+def test_mathml_becomes_inline_text() -> None:
+    """A formula's MathML is unwrapped into the sentence; its TeX annotation goes."""
+    html = (
+        "<html><body><p>On a <math><semantics><mi>x</mi><mo>=</mo><mn>2</mn>"
+        "<annotation encoding='application/x-tex'>x=2</annotation></semantics></math> ici.</p>"
+        "</body></html>"
+    )
+    text = LexborHTMLParser(cleaned(html)).body.text()  # type: ignore[union-attr]
+    assert text == "On a x=2 ici."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import lxml.html
@@ -13,7 +14,8 @@ from selectolax.lexbor import LexborHTMLParser
 from archiver.errors import ExtractError, NotAnArticle
 from archiver.extraction.blocks import html_blocks, walk
 from archiver.extraction.clean import clean_tree, is_furniture_name
-from archiver.extraction.extract import _readability, extract_article
+from archiver.extraction.extract import _looks_wrong, extract_article
+from archiver.extraction.gate import Signals
 from archiver.models import SiteRule
 from archiver.text import count_words, paragraph_fingerprint
 from tests.conftest import PAGES
@@ -245,7 +247,7 @@ def test_second_opinion_text_is_spaced_as_rendered() -> None:
 
 
 def test_a_line_break_parts_words() -> None:
-    """`line<br>next` is two words in the text, whichever extractor kept the paragraph."""
+    """`line<br>next` is two words in the text."""
     verse = "Première ligne du poème qui est longue<br>seconde ligne qui suit<br/>troisième. "
     html = (
         f"<html><body><article><p>{verse * 3}</p>"
@@ -254,8 +256,6 @@ def test_a_line_break_parts_words() -> None:
     )
     text = extract_article(html).text
     assert "longue seconde" in text and "suit troisième" in text
-    second_opinion = " ".join(b.text for b in _readability(html))
-    assert "longue seconde" in second_opinion and "suit troisième" in second_opinion
 
 
 def test_paragraphs_written_with_breaks_in_a_layout_table() -> None:
@@ -276,8 +276,8 @@ def test_a_data_table_row_stays_one_line() -> None:
     assert [b.text for b in walk(root)] == ["Ville | Habitants", "Brest | 139 926"]
 
 
-def test_second_opinion_keeps_inline_formulas() -> None:
-    """Readability's candidate wins when it holds trafilatura's text and more (MathML here)."""
+def test_inline_formulas_are_text() -> None:
+    """MathML inside a sentence is kept as inline text (trafilatura alone drops it)."""
     article = extract_article((PAGES / "mathml-fr.html").read_bytes())
     assert "Δ=b2−4ac" in article.text
 
@@ -366,3 +366,69 @@ def test_site_rule_body_that_matches_nothing_is_ignored() -> None:
     html = (PAGES / "german-news-de.html").read_bytes()
     rule = SiteRule("example.de", body="#no-such-element")
     assert extract_article(html, site_rule=rule).text == truth("german-news-de")["text"]
+
+
+def test_random_bytes_are_refused_as_not_language() -> None:
+    """256 KB of random bytes served as HTML: refused, the reason says why."""
+    noise = random.Random(12).randbytes(256 * 1024)
+    with pytest.raises(NotAnArticle) as info:
+        extract_article(noise, "https://example.org/noise")
+    assert info.value.reason == "empty"
+    assert info.value.url == "https://example.org/noise"
+
+
+def test_a_page_of_200_links_is_refused() -> None:
+    """A page that is only a list of 200 links is navigation, not an article."""
+    items = "".join(
+        f"<li><a href='/p/{i}'>Page {i} of the archive index</a></li>" for i in range(200)
+    )
+    with pytest.raises(NotAnArticle) as info:
+        extract_article(f"<html><body><ul>{items}</ul></body></html>")
+    assert info.value.reason == "navigation"
+
+
+FIGURES = "".join(
+    f"<tr><td>Etap {i}</td><td>{i * 7 % 60}:{i * 13 % 60:02d}</td><td>{i * 3}</td></tr>"
+    for i in range(1, 30)
+)
+
+
+def test_a_table_of_figures_in_a_language_is_kept() -> None:
+    """Few letters but a language: results with a Polish report around them are an article."""
+    report = "Zawodnicy pokonali trasę wyścigu w deszczu, a organizatorzy przesunęli start. " * 3
+    html = f"<html><body><article><p>{report}</p><table>{FIGURES}</table></article></body></html>"
+    article = extract_article(html)
+    assert "Etap 29" in article.text
+
+
+def test_short_lines_only_are_a_list_but_fifteen_are_a_page() -> None:
+    """More than twenty lines, none a sentence long: teasers, refused; fifteen: kept."""
+    line = "<p>Le service ouvre aussi le samedi matin pour les familles {}.</p>"
+    for count, refused in ((25, True), (15, False)):
+        html = (
+            "<html><body><main>"
+            + "".join(line.format(i) for i in range(count))
+            + "</main></body></html>"
+        )
+        if refused:
+            with pytest.raises(NotAnArticle, match="short lines"):
+                extract_article(html)
+        else:
+            assert extract_article(html).text.count("samedi") == count
+
+
+@pytest.mark.parametrize(
+    ("words", "links", "longest", "page_chars", "wrong"),
+    [
+        (300, 0.0, 40, 4_000, False),  # a story, most of the page: trust it
+        (300, 0.7, 40, 4_000, True),  # mostly links
+        (300, 0.0, 12, 4_000, True),  # no paragraph
+        (50, 0.0, 40, 20_000, True),  # a fifth of the page's text or less
+    ],
+)
+def test_second_opinion_only_when_the_first_looks_wrong(
+    words: int, links: float, longest: int, page_chars: int, wrong: bool
+) -> None:
+    """The signals that make a second candidate worth its time."""
+    signals = Signals(words, words * 6, links, longest, 5, 0.8, 0.0)
+    assert _looks_wrong(signals, page_chars) is wrong

@@ -1,7 +1,8 @@
 """Extraction: HTML to article, the only package that parses HTML (selectolax, trafilatura,
-readability-lxml, py3langid inside).
+py3langid inside).
 
-    extract   extract_article: decode, clean up, body, metadata, language, quality gate
+    extract   extract_article: decode, clean up, body (a second opinion when needed), metadata
+    gate      the article gate: measures of the extracted text and why it is no article
     clean     page furniture found by structure and names (modals, share bars, comments...)
     blocks    the extractors' output as text blocks (paragraphs, headings, list items)
     metadata  title, author, date, site, language, canonical URL... from the page's markup

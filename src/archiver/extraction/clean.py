@@ -2,16 +2,22 @@
 
 What goes: elements that are never article text (scripts, forms, navigation, dialogs), hidden
 elements, and blocks whose class or id names a kind of furniture (comments, share bars, cookie
-and newsletter boxes, related links, modals, "scroll to top"...). Guards keep any element that
-holds most of the page's text, so a WordPress `<article class="... tag-social-media">` or an
-ASP.NET page wrapped in one `<form>` is never thrown away whole; the ancestors of the page's
-main `<article>` (a story shown in a modal); and links or spans inside a sentence, whatever
-their names. Hidden elements go whatever their size (the cautious pass keeps them).
+and newsletter boxes, related links, modals, "scroll to top"...). Guards: an element holding
+most of the page's text stays whatever its class or role (a WordPress `<article class="...
+tag-social-media">`, an ASP.NET page wrapped in one `<form>`, a story in a `modal`), unless it
+asks the reader something (a consent box with toggles, several buttons in a short box); when
+the elements named by furniture words would leave less than that, the most used words are the
+site's layout vocabulary and stay (`elementor-widget-wrap`); the ancestors of the page's main
+`<article>` stay; so do links or spans inside a sentence, whatever their names. Hidden
+elements go whatever their size (the cautious pass keeps them). MathML and figures holding
+text blocks are unwrapped into the text (trafilatura drops both).
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections import Counter
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -46,9 +52,51 @@ FURNITURE_WORDS = frozenset(
     breadcrumbs pagination pager advert advertisement adverts ad ads adslot sponsor sponsored
     promo outbrain taboola relatedposts caption print""".split()  # noqa: SIM905
 )
-# Furniture so sure that it goes whatever its size: a consent wall can be all a page holds.
+# Furniture so sure that it goes even when it holds most of the page's text, if it also asks the
+# reader something (a consent wall can be all a page holds); a story shown in a modal stays.
 ALWAYS_FURNITURE_WORDS = frozenset({"cookie", "cookies", "consent", "gdpr", "modal", "popup"})
 ALWAYS_FURNITURE_ROLES = ("dialog", "alertdialog")
+_SURE_CANDIDATES = ", ".join(
+    ["[role='dialog']", "[role='alertdialog']", "[aria-modal='true']"]
+    + [f"[{a}*='{w}' i]" for a in ("class", "id") for w in sorted(ALWAYS_FURNITURE_WORDS)]
+)
+# Choices put to the reader: consent toggles, or several buttons in a short box.
+CHECKBOXES = "input[type='checkbox' i], input[type='radio' i]"
+BUTTONS = "button, input[type='submit' i], input[type='button' i], [role='button']"
+QUESTION_MAX_WORDS = 400
+ASKS = "data-archiver-asks"
+HIDDEN, STRUCTURE = "hidden", "structure"
+# MathML: its annotations (TeX source) go, its elements are unwrapped into inline text, which
+# trafilatura would otherwise drop ("vérifient , avec").
+MATH_ANNOTATIONS = "annotation, annotation-xml"
+MATH_TAGS = [
+    "math",
+    "semantics",
+    "mrow",
+    "mi",
+    "mo",
+    "mn",
+    "ms",
+    "mtext",
+    "mspace",
+    "msup",
+    "msub",
+    "msubsup",
+    "mfrac",
+    "msqrt",
+    "mroot",
+    "mstyle",
+    "mover",
+    "munder",
+    "munderover",
+    "mtable",
+    "mtr",
+    "mtd",
+    "mfenced",
+    "menclose",
+    "mpadded",
+    "mphantom",
+]
 # Multi-part names seen across CMSs that no single word above catches.
 FURNITURE_PHRASES = (
     "to-top",
@@ -118,32 +166,73 @@ def _parts(lowered: str) -> list[str]:
 
 def is_furniture_name(value: str, words: frozenset[str] = FURNITURE_WORDS) -> bool:
     """True when a class or id value names a kind of furniture (`share-bar`, `cookieBanner`)."""
+    return furniture_word(value, words) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def furniture_word(value: str, words: frozenset[str] = FURNITURE_WORDS) -> str | None:
+    """The furniture word or phrase a class or id value holds (`share` in `share-bar`), if any."""
     for name in value.split():
         lowered = _lowered(name)
         if lowered.startswith(TAXONOMY_PREFIXES):
             continue
-        if words is FURNITURE_WORDS and any(phrase in lowered for phrase in FURNITURE_PHRASES):
-            return True
+        if words is FURNITURE_WORDS:
+            for phrase in FURNITURE_PHRASES:
+                if phrase in lowered:
+                    return phrase
         parts = _parts(lowered)
         if _is_negated(parts):
             continue
-        if any(p in words for p in parts) or "".join(parts) in words:
-            return True
-    return False
+        for part in parts:
+            if part in words:
+                return part
+        if "".join(parts) in words:
+            return "".join(parts)
+    return None
 
 
 def clean_tree(tree: LexborHTMLParser, *, thorough: bool = True) -> int:
-    """Remove furniture from `tree` in place; return how many elements were removed.
+    """Remove furniture from `tree` in place; return how many characters of text the page
+    held before (never-text elements aside), to judge what the extractor finds against.
 
     With `thorough=False` only what is surely furniture goes (dialogs, consent and cookie
     boxes, never-text elements): the cautious pass for a second opinion."""
+    _mark_questions(tree)
     tree.strip_tags(NEVER_TEXT)
     _drop_negated_names(tree)
-    marked = find_furniture(tree, thorough=thorough)
+    body = tree.body
+    chars = len(body.text(deep=True, strip=True)) if body is not None else 0
+    marked = find_furniture(tree, thorough=thorough, chars=chars)
     # Decompose only after the walk: a removed node's descendants must not be touched again.
     for node in marked:
         node.decompose()
-    return len(marked)
+    _unwrap_text_markup(tree)
+    return chars
+
+
+def _mark_questions(tree: LexborHTMLParser) -> None:
+    """Mark the dialogs, modals and consent boxes that ask the reader something (toggles, or
+    several buttons in a short box), before the controls themselves are stripped."""
+    body = tree.body
+    if body is None:
+        return
+    for node in body.css(_SURE_CANDIDATES):
+        if node.css_first(CHECKBOXES) is not None or (
+            len(node.css(BUTTONS)) >= 2
+            and len(node.text(deep=True, separator=" ").split()) < QUESTION_MAX_WORDS
+        ):
+            node.attrs[ASKS] = ""
+
+
+def _unwrap_text_markup(tree: LexborHTMLParser) -> None:
+    """Formulas become inline text and a figure holding text blocks (a pull quote, a table)
+    becomes plain flow: trafilatura drops both."""
+    for node in tree.css(MATH_ANNOTATIONS):
+        node.decompose()
+    tree.unwrap_tags(MATH_TAGS)
+    for node in tree.css("figure"):
+        if node.css_first(FIGURE_TEXT_BLOCKS) is not None:
+            node.unwrap()
 
 
 _NEGATED_CANDIDATES = ", ".join(
@@ -169,30 +258,66 @@ def _drop_negated_names(tree: LexborHTMLParser) -> None:
                 node.attrs[attr] = " ".join(kept)
 
 
-def find_furniture(tree: LexborHTMLParser, *, thorough: bool = True) -> list[LexborNode]:
-    """The outermost furniture elements of `tree`, in document order (nothing is removed)."""
+def find_furniture(
+    tree: LexborHTMLParser, *, thorough: bool = True, chars: int | None = None
+) -> list[LexborNode]:
+    """The outermost furniture elements of `tree`, in document order (nothing is removed).
+
+    Guards: an element holding `MOSTLY` of the page's text stays whatever its name (unless it
+    is hidden or asks the reader something); and when the elements named by furniture words
+    would leave less than that, the most used of those words are the site's layout vocabulary
+    (`elementor-widget-wrap` around every paragraph), not furniture: their elements stay."""
     body = tree.body
     if body is None:
         return []
-    total = max(len(body.text(deep=True, strip=True)), 1)
+    total = max(len(body.text(deep=True, strip=True)) if chars is None else chars, 1)
     keep = _holders_of_article(body)
-    marked: list[LexborNode] = []
+    found: list[tuple[LexborNode, str, int]] = []
     marked_ids: set[int] = set()
     for node in body.css(f"{STRUCTURAL}, figure, [class], [id], [style]"):
         if node.tag in ("body", "main", "article") or node.mem_id in keep:
             continue
         if node.mem_id in marked_ids or _inside(node, marked_ids) or _in_running_text(node):
             continue
-        if _is_sure_furniture(node) or (
-            thorough
-            and (
-                _is_hidden(node)
-                or (_is_furniture(node) and len(node.text(deep=True, strip=True)) < MOSTLY * total)
-            )
-        ):
-            marked.append(node)
+        why = _furniture_reason(node, thorough)
+        if why is None:
+            continue
+        length = len(node.text(deep=True, strip=True))
+        if why in (HIDDEN, ASKS) or length < MOSTLY * total:
+            found.append((node, why, length))
             marked_ids.add(node.mem_id)
-    return marked
+    by_name: Counter[str] = Counter()
+    for _, why, length in found:
+        if why.startswith("name:"):
+            by_name[why] += length
+    # Names that would leave less than the page's main text are its layout vocabulary.
+    left = total - sum(length for _, _, length in found)
+    layout: set[str] = set()
+    for why, length in by_name.most_common():
+        if left >= MOSTLY * total:
+            break
+        layout.add(why)
+        left += length
+    return [node for node, why, _ in found if why not in layout]
+
+
+def _furniture_reason(node: LexborNode, thorough: bool) -> str | None:
+    """Why `node` is furniture: hidden, asks, structure, or `name:<word>`; None if it is not."""
+    attrs = node.attributes
+    if thorough and _is_hidden(node):
+        return HIDDEN
+    if attrs.get("role") in ALWAYS_FURNITURE_ROLES or attrs.get("aria-modal") == "true":
+        return ASKS if ASKS in attrs else STRUCTURE
+    names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+    word = furniture_word(names, ALWAYS_FURNITURE_WORDS)
+    if word is not None:
+        return ASKS if ASKS in attrs else f"name:{word}"
+    if not thorough:
+        return None
+    if _is_structural(node):
+        return STRUCTURE
+    word = furniture_word(names)
+    return None if word is None else f"name:{word}"
 
 
 def _holders_of_article(body: LexborNode) -> set[int]:
@@ -236,36 +361,18 @@ def _is_hidden(node: LexborNode) -> bool:
     )
 
 
-def _is_furniture(node: LexborNode) -> bool:
+def _is_structural(node: LexborNode) -> bool:
+    """Navigation, asides, forms, footers, landmark roles, a picture's figure."""
     attrs = node.attributes
     if node.tag in ("label", "nav", "aside", "form", "footer"):
         return True
     if node.tag == "figure" and _is_media_figure(node):
         return True
-    if attrs.get("aria-modal") == "true":
-        return True
-    if attrs.get("role") in (
-        "dialog",
-        "alertdialog",
-        "navigation",
-        "complementary",
-        "search",
-        "contentinfo",
-    ):
-        return True
-    return is_furniture_name(f"{attrs.get('class') or ''} {attrs.get('id') or ''}")
+    return attrs.get("role") in ("navigation", "complementary", "search", "contentinfo")
 
 
 def _is_media_figure(node: LexborNode) -> bool:
     return node.css_first(MEDIA) is not None and node.css_first(FIGURE_TEXT_BLOCKS) is None
-
-
-def _is_sure_furniture(node: LexborNode) -> bool:
-    attrs = node.attributes
-    if attrs.get("role") in ALWAYS_FURNITURE_ROLES or attrs.get("aria-modal") == "true":
-        return True
-    names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-    return is_furniture_name(names, ALWAYS_FURNITURE_WORDS)
 
 
 def _inside(node: LexborNode, marked_ids: set[int]) -> bool:

@@ -1,9 +1,10 @@
-"""Turn a page's HTML into an `Article`; the only module that imports trafilatura and readability.
+"""Turn a page's HTML into an `Article`; the only module that imports trafilatura.
 
-    html ─▶ selectolax: metadata, site rule, furniture removed
-         ─▶ trafilatura: main text as XML ─┬─▶ blocks (paragraphs, headings, items, quotes)
-         ─▶ readability: second opinion ───┘   the better candidate, boilerplate dropped
-         ─▶ quality gate ─▶ Article
+    html ─▶ selectolax (one parse): metadata, site rule, furniture removed
+         ─▶ trafilatura once (no fallbacks, no metadata) ─▶ blocks
+         ─▶ looks wrong? (mostly links, no paragraph, a fifth of the page's text or less)
+              ─▶ trafilatura with its fallbacks; the cautiously cleaned page ─▶ best by gate
+         ─▶ gate on the extracted text (gate.py) ─▶ Article
 
 `extract_article` is the stable entry point for the rest of the code and for outside tools.
 """
@@ -14,30 +15,24 @@ import re
 from collections import Counter
 from typing import Any
 
-import lxml.html
 import trafilatura
 from lxml import etree
-from readability import Document
-from readability.readability import Unparseable
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from archiver.charsets import decode_html
 from archiver.errors import ExtractError, NotAnArticle
-from archiver.extraction.blocks import NBSP_MARK, Block, collapse, html_blocks, xml_blocks
+from archiver.extraction.blocks import NBSP_MARK, Block, collapse, xml_blocks
 from archiver.extraction.clean import clean_tree
+from archiver.extraction.gate import MAX_LINK_SHARE, PARAGRAPH_WORDS, Signals
 from archiver.extraction.language import article_language
 from archiver.extraction.metadata import (
     PageMetadata,
-    clean_author,
-    normalize_date,
-    normalize_language,
     read_metadata,
 )
 from archiver.models import Article, SiteRule
 from archiver.text import count_words, paragraph_fingerprint
 
 DEFAULT_MIN_WORDS = 30
-MAX_LINK_SHARE = 0.5  # a "body" that is mostly link text is a list of links, not an article
 _COUNTER = re.compile(
     r"^\d+\s+(comments?|commentaires?|kommentare?|comentarios?|commenti|reacties)$", re.I
 )
@@ -50,15 +45,14 @@ _VOID = frozenset(
 )
 HEAD_BLOCKS = 3  # how far from the top kickers, headlines and bylines are looked for
 BYLINE_MAX_WORDS = 20
-# The second opinion wins when it holds nearly all of the first one's text and adds to it.
-SECOND_OPINION_CONTAINS = 0.95
-SECOND_OPINION_GAIN = 0.03  # words it adds, as a share of the first one's
+# The first candidate looks wrong when it holds less than this share of the cleaned page's words.
+SHORT_SHARE = 0.2
+MIN_ANCHOR_CHARS = 15  # a link's text this long is not a word that prose happens to hold
 _DATELINE = re.compile(
     r"^(?:published|updated|posted|last updated|publié|mis à jour|modifié|veröffentlicht"
     r"|aktualisiert|publicado|actualizado|pubblicato|aggiornato|gepubliceerd)\b.*\d",
     re.IGNORECASE,
 )
-_TOKEN = re.compile(r"\w+")
 _BREAKS = re.compile(r"(?:<br\s*/?>\s*){2,}", re.IGNORECASE)
 REPEATED_TIMES = 3
 REPEATED_MAX_WORDS = 12
@@ -98,32 +92,108 @@ def _extract(
     if not html.strip():
         raise NotAnArticle("empty", "the page is empty")
     _check_nesting(html)
-    tree = LexborHTMLParser(html)
+    tree = _parse(html)
     meta = read_metadata(tree, url)
     if site_rule is not None:
         tree = _apply_site_rule(tree, site_rule)
-    cautious = tree.clone()
-    clean_tree(tree)
+    page_chars = clean_tree(tree)
     cleaned = _protect_nbsp(_paragraphs_at_breaks(tree.html or ""))
-    doc = _trafilatura(cleaned, url)
-    blocks = _body_blocks(xml_blocks(getattr(doc, "body", None)), meta)
-    # trafilatura drops some text (MathML, repeated paragraphs, odd markup): a second opinion.
-    second = _body_blocks(_readability(cleaned), meta)
-    if _is_better(second, blocks):
-        blocks = second
-    if _word_count(blocks) < min_words:
-        # The thorough clean-up may have removed a body: second opinion on a cautious one.
-        clean_tree(cautious, thorough=False)
-        fallback = _trafilatura(_protect_nbsp(_paragraphs_at_breaks(cautious.html or "")), url)
-        body = getattr(fallback, "body", None)
-        fallback_blocks = _body_blocks(xml_blocks(body), meta)
-        if _word_count(fallback_blocks) > _word_count(blocks):
-            doc, blocks = fallback, fallback_blocks
+    blocks = _with_page_links(_body_blocks(xml_blocks(_trafilatura(cleaned, url)), meta), tree)
+    signals = Signals.of(blocks)
+    if _looks_wrong(signals, page_chars):
+        blocks, signals = _second_opinion(
+            (blocks, signals), tree, cleaned, html, url, meta, site_rule, page_chars, min_words
+        )
+    refusal = signals.refusal(min_words)
+    if refusal is not None:
+        raise refusal
     fingerprints = tuple(paragraph_fingerprint(b.text) for b in blocks)
     if boilerplate:
         blocks = [b for b, f in zip(blocks, fingerprints, strict=True) if f not in boilerplate]
-    _quality_gate(blocks, min_words)
-    return _article(blocks, meta, doc, fingerprints)
+        refusal = Signals.of(blocks).refusal(min_words)
+        if refusal is not None:
+            raise refusal
+    return _article(blocks, meta, fingerprints)
+
+
+def _cautious(html: str, site_rule: SiteRule | None) -> str:
+    """The page with only what is surely furniture removed, for trafilatura."""
+    tree = _parse(html)
+    if site_rule is not None:
+        tree = _apply_site_rule(tree, site_rule)
+    clean_tree(tree, thorough=False)
+    return _protect_nbsp(_paragraphs_at_breaks(tree.html or ""))
+
+
+def _parse(html: str) -> LexborHTMLParser:
+    try:
+        return LexborHTMLParser(html)
+    except SelectolaxError as exc:
+        raise ExtractError("parse_error", f"the HTML parser gave up: {exc}") from exc
+
+
+def _looks_wrong(signals: Signals, page_chars: int) -> bool:
+    """Whether the first candidate is worth a second opinion: mostly links, no paragraph,
+    or far shorter than the text the page holds."""
+    if signals.link_share > MAX_LINK_SHARE or signals.longest < PARAGRAPH_WORDS:
+        return True
+    return signals.chars < SHORT_SHARE * page_chars
+
+
+def _second_opinion(
+    first: tuple[list[Block], Signals],
+    tree: LexborHTMLParser,
+    cleaned: str,
+    html: str,
+    url: str | None,
+    meta: PageMetadata,
+    site_rule: SiteRule | None,
+    page_chars: int,
+    min_words: int,
+) -> tuple[list[Block], Signals]:
+    """The best of the first candidate and the second ones: trafilatura with its own fallback
+    extractors on the cleaned page, and, when the clean-up removed more text than the first
+    candidate holds (it may have taken the story), trafilatura on the page with only sure
+    furniture removed."""
+    fallback = _body_blocks(xml_blocks(_trafilatura(cleaned, url, fast=False)), meta)
+    candidates = [first, _candidate(_with_page_links(fallback, tree))]
+    if page_chars - _text_chars(tree) > first[1].chars:
+        cautious = _trafilatura(_cautious(html, site_rule), url)
+        candidates.append(_candidate(_body_blocks(xml_blocks(cautious), meta)))
+    return _choose(candidates, min_words)
+
+
+def _with_page_links(blocks: list[Block], tree: LexborHTMLParser) -> list[Block]:
+    """trafilatura's fallback extractors (its baseline too, which even `fast` uses when it
+    finds nothing) return text without its links: count as link text what the page's links
+    say, so that a list of links is still seen as one."""
+    if not blocks or any(b.link_chars for b in blocks):
+        return blocks
+    anchors = {collapse(a.text()) for a in tree.css("a")}
+    anchors = {a for a in anchors if len(a) >= MIN_ANCHOR_CHARS}
+    return [
+        Block(b.text, min(len(b.text), sum(len(a) for a in anchors if a in b.text))) for b in blocks
+    ]
+
+
+def _text_chars(tree: LexborHTMLParser) -> int:
+    body = tree.body
+    return len(body.text(deep=True, strip=True)) if body is not None else 0
+
+
+def _candidate(blocks: list[Block]) -> tuple[list[Block], Signals]:
+    return blocks, Signals.of(blocks)
+
+
+def _choose(
+    candidates: list[tuple[list[Block], Signals]], min_words: int
+) -> tuple[list[Block], Signals]:
+    """The candidate that is an article by the gate's measures and holds the most words; the
+    first one when none is."""
+    valid = [c for c in candidates if c[1].refusal(min_words) is None]
+    if not valid:
+        return candidates[0]
+    return max(valid, key=lambda c: c[1].words)
 
 
 def _apply_site_rule(tree: LexborHTMLParser, rule: SiteRule) -> LexborHTMLParser:
@@ -157,12 +227,14 @@ def _check_nesting(html: str) -> None:
         raise ExtractError("parse_error", f"elements nested {deepest} deep (limit {MAX_DEPTH})")
 
 
-def _trafilatura(html: str, url: str | None) -> Any:
+def _trafilatura(html: str, url: str | None, *, fast: bool = True) -> Any:
+    """trafilatura's body, without metadata; `fast`: without its own fallback extractors."""
     try:
-        return trafilatura.bare_extraction(
+        doc = trafilatura.bare_extraction(
             html,
             url=url,
-            with_metadata=True,
+            fast=fast,
+            with_metadata=False,
             include_comments=False,
             include_tables=True,
             include_links=True,
@@ -171,6 +243,7 @@ def _trafilatura(html: str, url: str | None) -> Any:
         )
     except (ValueError, TypeError, etree.LxmlError, RecursionError) as exc:
         raise ExtractError("parse_error", f"{type(exc).__name__}: {exc}") from exc
+    return getattr(doc, "body", None)
 
 
 def _body_blocks(found: Any, meta: PageMetadata) -> list[Block]:
@@ -188,42 +261,6 @@ def _body_blocks(found: Any, meta: PageMetadata) -> list[Block]:
     return [
         b for b in blocks if not _is_furniture_block(b) and said.get(b.text, 0) < REPEATED_TIMES
     ]
-
-
-def _readability(html: str) -> list[Block]:
-    """Readability's article candidate, as blocks; none when it finds nothing."""
-    try:
-        summary = Document(html).summary(html_partial=True)
-        root = lxml.html.fromstring(summary)
-    except (Unparseable, ValueError, TypeError, etree.LxmlError, RecursionError):
-        return []  # a second opinion that cannot be had changes nothing
-    for br in root.iter("br"):
-        br.tail = "\n" + (br.tail or "")  # a line break parts words
-    return list(html_blocks(root))
-
-
-def _is_better(second: list[Block], first: list[Block]) -> bool:
-    """Whether the second opinion holds nearly all the first one's text, and adds to it."""
-    if not second or _link_share(second) > MAX_LINK_SHARE:
-        return False
-    ours, theirs = _shingles(first), _shingles(second)
-    words = sum(ours.values())
-    if not words:
-        return True
-    shared = sum((ours & theirs).values())
-    added = sum(theirs.values()) - shared
-    return shared >= SECOND_OPINION_CONTAINS * words and added >= SECOND_OPINION_GAIN * words
-
-
-def _shingles(blocks: list[Block]) -> Counter[str]:
-    # Words, not word sequences: a candidate that adds inline words (MathML, emoji, links)
-    # inside the first one's sentences still holds them.
-    return Counter(w.casefold() for b in blocks for w in _TOKEN.findall(b.text))
-
-
-def _link_share(blocks: list[Block]) -> float:
-    chars = sum(len(b.text) for b in blocks)
-    return sum(b.link_chars for b in blocks) / chars if chars else 0.0
 
 
 def _is_byline(block: Block, author: str | None) -> bool:
@@ -246,44 +283,20 @@ def _is_furniture_block(block: Block) -> bool:
     return block.link_chars >= len(block.text) and len(block.text.split()) <= 4
 
 
-def _quality_gate(blocks: list[Block], min_words: int) -> None:
-    words = _word_count(blocks)
-    if words == 0:
-        raise NotAnArticle("empty", "no article text found")
-    chars = sum(len(b.text) for b in blocks)
-    links = sum(b.link_chars for b in blocks)
-    if links > MAX_LINK_SHARE * chars:
-        raise NotAnArticle("navigation", f"{links * 100 // chars}% of the text is links")
-    if words < min_words:
-        raise NotAnArticle("too_short", f"{words} words, fewer than {min_words}")
-    longest = max(count_words(b.text) for b in blocks)
-    if longest < 20 and len(blocks) > 5:
-        raise NotAnArticle("navigation", "only short lines, no paragraph")
-
-
-def _article(
-    blocks: list[Block], meta: PageMetadata, doc: Any, fingerprints: tuple[str, ...]
-) -> Article:
-    def doc_field(name: str) -> str | None:
-        value = getattr(doc, name, None)
-        return (collapse(value) or None) if isinstance(value, str) else None
-
-    doc_tags = getattr(doc, "tags", None) or []
+def _article(blocks: list[Block], meta: PageMetadata, fingerprints: tuple[str, ...]) -> Article:
+    text = "\n\n".join(b.text for b in blocks)
     return Article(
-        text="\n\n".join(b.text for b in blocks),
-        title=meta.title or doc_field("title"),
-        author=meta.author or clean_author(doc_field("author")),
-        published=meta.published or normalize_date(doc_field("date")),
-        sitename=meta.sitename or doc_field("sitename"),
-        # metadata branch: a declared language the text contradicts loses to detection
-        language=article_language(
-            meta.language or normalize_language(doc_field("language")),
-            "\n\n".join(b.text for b in blocks),
-        ),
-        description=meta.description or doc_field("description"),
+        text=text,
+        title=meta.title,
+        author=meta.author,
+        published=meta.published,
+        sitename=meta.sitename,
+        # a declared language the text contradicts loses to detection
+        language=article_language(meta.language, text),
+        description=meta.description,
         canonical_url=meta.canonical_url,
-        image=meta.image or doc_field("image"),
-        tags=meta.tags or tuple(str(t) for t in doc_tags if str(t).strip()),
+        image=meta.image,
+        tags=meta.tags,
         paragraph_fingerprints=fingerprints,
     )
 
@@ -306,7 +319,3 @@ def _protect_nbsp(html: str) -> str:
 
 def _same_text(a: str, b: str) -> bool:
     return collapse(a).casefold() == collapse(b).casefold()
-
-
-def _word_count(blocks: list[Block]) -> int:
-    return sum(count_words(b.text) for b in blocks)

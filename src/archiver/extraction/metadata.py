@@ -133,6 +133,8 @@ def _site_names(
         metas.get("og:site_name"),
         _text(publisher.get("name")) if isinstance(publisher, dict) else None,
         *(_text(o.get("name")) for o in objects if _is_type(o, "website")),
+        metas.get("dc.publisher"),
+        metas.get("dcterms.publisher"),
         metas.get("application-name"),
         metas.get("apple-mobile-web-app-title"),
     ]
