@@ -26,10 +26,10 @@ from typing import Any
 import feedparser
 from lxml import etree
 
-from archiver.config import SourceSettings
 from archiver.errors import DiscoveryError
 from archiver.extraction import select_links
 from archiver.models import Candidate, FeedHints, parse_datetime
+from archiver.settings import SourceSettings
 from archiver.urls import absolute_url, normalize_url
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # the sitemaps protocol's limit, uncompressed

@@ -7,9 +7,9 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from archiver.config import Config
 from archiver.errors import ClusterUnreachable
 from archiver.models import Article, ExtractedPage, RawPage
+from archiver.settings import Config
 from archiver.workers import ExtractionPool
 
 

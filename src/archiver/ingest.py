@@ -19,10 +19,10 @@ from pathlib import Path
 from archiver import archive
 from archiver.archive import Database
 from archiver.archive.warc import WarcCapture, WarcProblem, already_archived, read_warc
-from archiver.config import Config
 from archiver.errors import ExtractError, NotAnArticle
 from archiver.executor import Executor, capacity, open_executor
 from archiver.models import Article, FetchRecord
+from archiver.settings import Config
 from archiver.urls import host_of
 
 OnLine = Callable[[str], None]

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from archiver import archive, schedule
 from archiver.archive import Database
-from archiver.config import Config, SourceSettings
 from archiver.discover import (
     MAX_DOCUMENT_BYTES,
     MAX_FEED_BYTES,
@@ -47,6 +46,7 @@ from archiver.models import (
     content_hash,
     parse_datetime,
 )
+from archiver.settings import Config, SourceSettings
 from archiver.urls import host_of, is_web_url
 from archiver.web import Fetcher, Transport, fetch_one_page
 

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from archiver import __version__, archive
 from archiver.archive import Database, StoredPage
 from archiver.charsets import decode_html
-from archiver.config import Config
 from archiver.errors import ExtractError
 from archiver.executor import Executor, capacity, open_executor
 from archiver.models import Article
+from archiver.settings import Config
 from archiver.urls import host_of
 
 Clock = Callable[[], datetime]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from archiver.config import RecheckSettings
 from archiver.models import KnownUrl, parse_datetime
+from archiver.settings import RecheckSettings
 
 
 def is_due(known: KnownUrl, lastmod: str | None, now: datetime, recheck: RecheckSettings) -> bool:

@@ -26,9 +26,9 @@ import stamina
 from protego import Protego
 
 from archiver.charsets import charset_from_content_type, decode_html
-from archiver.config import FetchSettings
 from archiver.errors import BlockedAddress, FetchError
 from archiver.models import FetchRecord, NotModified, Page, RawPage
+from archiver.settings import FetchSettings
 from archiver.urls import is_web_url
 from archiver.web.content_encoding import DecodingError, decode, decoders_for
 from archiver.web.transport import make_client

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
-from archiver.config import FetchSettings
 from archiver.errors import BlockedAddress
+from archiver.settings import FetchSettings
 from archiver.web.addresses import blocked_message, is_public_address, resolve
 from archiver.web.content_encoding import ACCEPT_ENCODING
 from archiver.web.proxies import proxy_routes
