@@ -118,6 +118,9 @@ def write_config(tmp_path: Path, server: FixtureServer, extra: str = "", workers
 def run(config: Path) -> tuple[Result, dict[str, dict[str, int]]]:
     result = CliRunner().invoke(cli, ["run", "--config", str(config), "--json"])
     report = json.loads(result.stdout)
+    for source in report["sources"]:  # the skips by reason and notes: see their own tests
+        source.pop("skipped_by_reason")
+        source.pop("note")
     return result, {s.pop("source"): s for s in report["sources"]}
 
 
@@ -669,3 +672,122 @@ def test_a_304_recheck_leaves_the_full_text_index_alone(
     server.routes["/watched/story"] = Route(200, (PAGES / "changed-v2.html").read_bytes(), HTML)
     run(config)
     assert index() != indexed
+
+
+def honest_site(server: FixtureServer, tmp_path: Path) -> Path:
+    """A feed with a dead link, a sitemap whose entries are all old, a source that fails."""
+    server.routes["/robots.txt"] = Route(200, b"User-agent: *\n", {})
+    server.routes["/feed.rss"] = Route(
+        200, rss(server, ["/articles/seed.html", "/gone.html"]), {"Content-Type": "text/xml"}
+    )
+    server.routes["/gone.html"] = Route(404, b"<p>gone</p>", HTML)
+    server.routes["/articles/seed.html"] = Route(
+        200, (PAGES / "seed-blog-fr.html").read_bytes(), HTML
+    )
+    old = "".join(
+        f"<url><loc>{server.url(f'/old/{i}.html')}</loc><lastmod>2019-01-0{i + 1}</lastmod></url>"
+        for i in range(3)
+    )
+    server.routes["/sitemap.xml"] = Route(
+        200,
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{old}</urlset>'.encode(),
+        {"Content-Type": "application/xml"},
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[archive]\npath = "archive.db"\n[fetch]\nper_host_delay = 0\n'
+        "allow_private_addresses = true\ntimeout = 10\n[extract]\nworkers = 0\n"
+        f'[[sources]]\nname = "feed"\nfeed = "{server.url("/feed.rss")}"\n'
+        f'[[sources]]\nname = "old-sitemap"\nsitemap = "{server.url("/sitemap.xml")}"\n'
+        f'[[sources]]\nname = "broken"\nfeed = "{server.url("/no-such-feed.xml")}"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+def full_report(config: Path) -> tuple[Result, dict[str, dict[str, object]]]:
+    result = CliRunner().invoke(cli, ["run", "--config", str(config), "--json"])
+    return result, {s["source"]: s for s in json.loads(result.stdout)["sources"]}
+
+
+def test_skips_are_counted_by_reason_and_an_empty_source_says_why(
+    server: FixtureServer, tmp_path: Path
+) -> None:
+    """The run's summary, `--json` and `runs` count skips by reason; a sitemap whose entries
+    are all too old says so; a source with entries it wants has no note."""
+    config = honest_site(server, tmp_path)
+    result, sources = full_report(config)
+    assert sources["old-sitemap"]["skipped_by_reason"] == {"too_old": 3}
+    assert sources["old-sitemap"]["note"] == "sitemap: 3 entries, all older than max_age_days = 30"
+    assert sources["feed"]["note"] is None
+    assert sources["feed"]["skipped_by_reason"] == {}
+    assert (
+        "archiver: source old-sitemap: sitemap: 3 entries, all older than max_age_days = 30"
+        in result.stderr
+    )
+    assert "; 3 entries not wanted (3 too_old); 1 source failed" in result.stderr
+    assert not any("/old/" in path for path in server.requests)
+    runs = json.loads(CliRunner().invoke(cli, ["runs", "--config", str(config), "--json"]).stdout)
+    assert runs[0]["skipped_by_reason"] == {"too_old": 3}
+    table = CliRunner().invoke(cli, ["runs", "--config", str(config)]).stdout
+    assert "too_old=3" in table.splitlines()[1]
+
+
+def test_a_dead_link_is_reported_once_then_waits(server: FixtureServer, tmp_path: Path) -> None:
+    """A 404 in a feed fails the first run; next runs skip it as `gone` (no error line), and
+    it is asked for again only on the slow schedule. A 500 is not `gone`."""
+    config = honest_site(server, tmp_path)
+    config.write_text(config.read_text("utf-8").split('[[sources]]\nname = "old')[0], "utf-8")
+    first, sources = full_report(config)
+    assert first.exit_code == 1 and "gone.html: http_404" in first.stderr
+    server.routes["/feed.rss"] = Route(  # the feed changed: it is read again in full
+        200,
+        rss(server, ["/articles/seed.html", "/gone.html", "/broken.html"]),
+        {"Content-Type": "text/xml"},
+    )
+    server.routes["/broken.html"] = Route(500, b"", HTML)
+    second, sources = full_report(config)
+    assert "gone.html" not in second.stderr
+    assert "broken.html: http_500" in second.stderr  # a passing error is no `gone`
+    assert server.count("/gone.html") == 1
+    assert sources["feed"]["skipped_by_reason"] == {"gone": 1, "not_due": 1}
+    db = tmp_path / "archive.db"
+    assert rows(db, "select kind from url_state where url like '%gone.html'") == [("gone",)]
+    third, _ = full_report(config)
+    assert "broken.html: http_500" in third.stderr and "gone.html" not in third.stderr
+    server.routes["/feed.rss"] = Route(  # the dead link stays, the passing error is gone
+        200, rss(server, ["/gone.html", "/articles/seed.html"]), {"Content-Type": "text/xml"}
+    )
+    fourth, _ = full_report(config)
+    assert fourth.exit_code == 0, fourth.stderr
+    assert server.count("/gone.html") == 1
+
+
+def test_a_run_where_every_source_failed_is_failed(server: FixtureServer, tmp_path: Path) -> None:
+    """Every source failing makes the run `failed` (exit 1); one source working keeps it
+    `completed` even when another failed."""
+    config = honest_site(server, tmp_path)
+    text = config.read_text("utf-8")
+    config.write_text(text.split("[[sources]]")[0] + "[[sources]]" + text.split("[[sources]]")[3])
+    result = CliRunner().invoke(cli, ["run", "--config", str(config)])
+    assert result.exit_code == 1
+    config.write_text(text, "utf-8")
+    CliRunner().invoke(cli, ["run", "--config", str(config)])
+    db = tmp_path / "archive.db"
+    assert rows(db, "select status from runs order by id") == [("failed",), ("completed",)]
+
+
+def test_every_document_with_a_body_is_in_the_fetch_log(
+    server: FixtureServer, tmp_path: Path
+) -> None:
+    """Feeds and sitemaps read are rows of `fetches` (outcome `read`), their 304s too."""
+    config = honest_site(server, tmp_path)
+    full_report(config)
+    full_report(config)
+    db = tmp_path / "archive.db"
+    logged = rows(
+        db,
+        "select run_id, outcome, status from fetches where url like '%feed.rss' "
+        "or url like '%sitemap.xml' order by id",
+    )
+    assert logged == [(1, "read", 200), (1, "read", 200), (2, "unchanged", 304), (2, "read", 200)]

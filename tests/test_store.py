@@ -142,6 +142,7 @@ def test_schema_is_migrated_once(tmp_path: Path) -> None:
         "m004_hosts_and_views",
         "m005_fts_follows_title_and_text",
         "m006_capture_headers",
+        "m007_skips_by_reason",
     ]
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert db.table("articles").detect_fts() == "articles_fts"
@@ -221,9 +222,10 @@ def test_an_archive_of_the_previous_release_is_migrated_whole(tmp_path: Path) ->
         before = conn.execute("select * from articles order by url").fetchall()
         revisions = conn.execute("select * from revisions").fetchall()
     db = schema.open_archive(path)
-    assert [m.name for m in schema.migrations.applied(db)][-2:] == [
+    assert [m.name for m in schema.migrations.applied(db)][-3:] == [
         "m005_fts_follows_title_and_text",
         "m006_capture_headers",
+        "m007_skips_by_reason",
     ]
     assert db.execute("select * from articles order by url").fetchall() == before
     assert db.execute("select * from revisions").fetchall() == revisions and len(before) == 3

@@ -40,6 +40,7 @@ from archiver.models import (
     ExtractedPage,
     FetchRecord,
     ItemResult,
+    KnownUrl,
     NotModified,
     Page,
     RawPage,
@@ -56,6 +57,8 @@ MAX_SITEMAP_FILES = 500  # per source and run: an index that lists itself ends h
 # Failures of the extraction machinery, not judgements of the page: tried again next run.
 EXTRACT_FAILURES = ("extract_timeout", "extract_crashed", "extract_error")
 TRANSIENT = ("timeout", "connect_error", "network_error", "http_429", "http_5", *EXTRACT_FAILURES)
+# A URL answered this way is `gone`: reported once, then re-checked on the slow schedule.
+PERMANENT = ("http_404", "http_410", "robots")
 
 
 def _utcnow() -> datetime:
@@ -81,6 +84,9 @@ class _Run:
     # handled: a run killed mid-way must not make the next one get a 304 and miss them.
     documents: dict[str, list[tuple[str, str, FetchRecord]]] = field(default_factory=dict)
     templates: dict[str, frozenset[str]] = field(default_factory=dict)
+    left_out: dict[str, dict[str, int]] = field(default_factory=dict)  # too_old, excluded
+    notes: dict[str, str] = field(default_factory=dict)  # why a source yielded nothing
+    old_sitemaps: dict[str, int] = field(default_factory=dict)  # child sitemaps not read
     batch: archive.WriteBatch | None = None
     archived: int = 0  # pages taken from the queue and done with
 
@@ -90,7 +96,12 @@ class _Run:
 
     def report(self) -> RunReport:
         return RunReport(
-            tuple(self.results), dict(self.discovered), tuple(self.source_errors), self.run_id
+            tuple(self.results),
+            dict(self.discovered),
+            tuple(self.source_errors),
+            self.run_id,
+            {k: dict(v) for k, v in self.left_out.items()},
+            dict(self.notes),
         )
 
     def emit(self, result: ItemResult) -> None:
@@ -120,7 +131,7 @@ def run_sources(
         try:
             with archive.WriteBatch(db) as run.batch:
                 asyncio.run(_run_sources(run, on_planned))
-            status = "completed"
+            status = "failed" if run.report().all_sources_failed else "completed"
         finally:
             archive.finish_run(db, run_id, run.report(), status=status, ended_at=now())
     if config.archive.warc_dir is not None:  # [archive] warc_dir: a WARC file per run
@@ -208,6 +219,7 @@ def fetch_urls(
 
 async def _discover(run: _Run, source: SourceSettings) -> tuple[SourceSettings, list[Candidate]]:
     """The candidates a source offers now; a source that fails is reported, not raised."""
+    unchanged = False
     try:
         if source.kind == "urls":
             found = source_candidates(source)
@@ -215,18 +227,65 @@ async def _discover(run: _Run, source: SourceSettings) -> tuple[SourceSettings, 
             found = await _sitemap_pages(run, source)
         else:
             page = await _document(run, source, source.urls[0], source.kind)
+            unchanged = page is None
             if page is None:
                 found = []
             elif source.kind == "feed":
                 found = parse_feed(page.raw, page.final_url, source.name)
             else:
                 found = parse_listing(page.html, page.final_url, source.links or "a", source.name)
+            if page is not None:
+                _read(run, source, page)
     except (FetchError, DiscoveryError) as exc:
         _source_failed(run, source, exc)
-        found = []
+        run.discovered[source.name] = 0
+        return source, unique_candidates(_due_known(run, source))
+    found = unique_candidates(found)
     wanted = select_candidates(found, source, run.now())
     run.discovered[source.name] = len(wanted)
+    _count_left_out(run, source, found, wanted, unchanged=unchanged)
     return source, unique_candidates([*wanted, *_due_known(run, source)])
+
+
+def _count_left_out(
+    run: _Run,
+    source: SourceSettings,
+    found: list[Candidate],
+    wanted: list[Candidate],
+    *,
+    unchanged: bool,
+) -> None:
+    """Count the entries the source listed and left out (too_old, excluded), and say why
+    a source yielded nothing."""
+    kept = {c.url for c in wanted}
+    cutoff = run.now() - timedelta(days=source.max_age_days) if source.max_age_days else None
+    old = sum(
+        1
+        for c in found
+        if c.url not in kept and cutoff and (when := parse_datetime(c.lastmod)) and when < cutoff
+    )
+    counts = {"too_old": old, "excluded": len(found) - len(wanted) - old}
+    run.left_out[source.name] = {k: n for k, n in counts.items() if n}
+    if wanted:
+        return
+    what = f"{source.kind}: {len(found)} entr{'y' if len(found) == 1 else 'ies'}"
+    if unchanged:
+        run.notes[source.name] = f"{source.kind}: unchanged since the last run (304)"
+    elif not found:
+        run.notes[source.name] = f"{what}"
+    elif old == len(found):
+        run.notes[source.name] = f"{what}, all older than max_age_days = {source.max_age_days:g}"
+    else:
+        parts = [f"{n} {k.replace('_', ' ')}" for k, n in counts.items() if n]
+        run.notes[source.name] = f"{what}, none wanted ({', '.join(parts)})"
+    if source.name in run.notes and source.name in run.old_sitemaps:
+        n = run.old_sitemaps[source.name]
+        run.notes[source.name] += f"; {n} child sitemap{'s' if n != 1 else ''} older than that"
+
+
+def _read(run: _Run, source: SourceSettings, page: Page) -> None:
+    """A feed, sitemap or listing page read: in the fetch log (outcome `read`)."""
+    archive.record_document(run.db, page.record, source=source.name, run_id=run.run_id)
 
 
 def _due_known(run: _Run, source: SourceSettings) -> list[Candidate]:
@@ -285,10 +344,15 @@ async def _sitemap_pages(run: _Run, source: SourceSettings) -> list[Candidate]:
                 raise
             _source_failed(run, source, exc, url)  # one broken child: the others still count
             continue
+        _read(run, source, page)
         pages.extend(sitemap.pages)
         for child, lastmod in sitemap.sitemaps:
             when = parse_datetime(lastmod)
-            if child not in seen and not (cutoff and when and when.timestamp() < cutoff):
+            if child in seen:
+                continue
+            if cutoff and when and when.timestamp() < cutoff:
+                run.old_sitemaps[source.name] = run.old_sitemaps.get(source.name, 0) + 1
+            else:
                 queue.append(child)
     return pages
 
@@ -369,22 +433,7 @@ async def _archive(run: _Run, candidate: Candidate, *, conditional: bool) -> Non
             last_modified=known.last_modified if known and validators else None,
         )
     except FetchError as exc:
-        outcome = "skipped" if exc.reason == "robots" else "failed"
-        if exc.record is not None:
-            archive.record_failure(
-                run.db,
-                exc.record,
-                reason=exc.reason,
-                message=str(exc),
-                source=candidate.source,
-                run_id=run.run_id,
-                outcome=outcome,
-            )
-        run.emit(
-            ItemResult(
-                candidate.url, outcome, candidate.source, reason=exc.reason, message=str(exc)
-            )
-        )
+        run.emit(_download_failed(run, candidate, exc, known))
         return
     if isinstance(page, NotModified):
         key = archive.mark_not_modified(
@@ -396,6 +445,32 @@ async def _archive(run: _Run, candidate: Candidate, *, conditional: bool) -> Non
             run.emit(ItemResult(candidate.url, "unchanged", candidate.source, key))
         return
     run.emit(await _extract_and_store(run, candidate, page, refused=refused))
+
+
+def _download_failed(
+    run: _Run, candidate: Candidate, exc: FetchError, known: KnownUrl | None
+) -> ItemResult:
+    """Log a failed download. A permanent answer (404, 410, robots) marks the URL `gone`: it
+    is reported the first time, then skipped as `gone` when it answers so again (it is
+    re-checked on the slow schedule, see `schedule.is_due`)."""
+    gone = exc.reason in PERMANENT
+    again = gone and known is not None and known.kind == "gone"
+    outcome = "skipped" if again or exc.reason == "robots" else "failed"
+    record = exc.record or FetchRecord(url=candidate.url, fetched_at=run.now(), reason=exc.reason)
+    archive.record_failure(
+        run.db,
+        record,
+        reason=exc.reason,
+        message=str(exc),
+        source=candidate.source,
+        run_id=run.run_id,
+        outcome=outcome,
+    )
+    if gone:
+        archive.save_validators(run.db, candidate.url, "gone", record)
+    if again:
+        return ItemResult(candidate.url, "skipped", candidate.source, reason="gone")
+    return ItemResult(candidate.url, outcome, candidate.source, reason=exc.reason, message=str(exc))
 
 
 async def _extract_and_store(

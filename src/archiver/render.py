@@ -14,6 +14,7 @@ import click
 from archiver.archive import export, queries
 from archiver.models import OUTCOMES, ItemResult, RunReport
 
+LEFT_OUT = ("too_old", "excluded")  # entries a source listed that never became candidates
 SHOWN_FIELDS = (
     "url",
     "author",
@@ -60,7 +61,7 @@ class Progress:
         """One item done: an error line if it failed; the bar moves for downloads only."""
         if result.outcome == "failed":
             click.echo(f"error: {result.message}", err=True)
-        if self.bar is not None and result.reason not in ("cap", "not_due", "not_article"):
+        if self.bar is not None and result.reason not in ("cap", "not_due", "not_article", "gone"):
             self.bar.update(1)
 
 
@@ -92,30 +93,66 @@ def report_json(report: RunReport) -> dict[str, Any]:
     return {
         "run_id": report.run_id,
         "sources": [asdict(s) for s in report.by_source()],
+        "skipped_by_reason": _skips(report),
         "errors": [r.message for r in report.failed],
     }
 
 
+def _skips(report: RunReport, *, left_out: bool | None = None) -> dict[str, int]:
+    """Skips by reason over all sources: those of the plan (`left_out=False`), the entries
+    no source wanted (`True`: too_old, excluded), or both (None)."""
+    total: dict[str, int] = {}
+    for source in report.by_source():
+        for reason, n in source.skipped_by_reason.items():
+            if left_out is None or (reason in LEFT_OUT) is left_out:
+                total[reason] = total.get(reason, 0) + n
+    return dict(sorted(total.items()))
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {reason}" for reason, n in counts.items())
+
+
 def summary(report: RunReport) -> None:
-    """The one-line summary of a run or a fetch, on stderr: URLs by outcome, then the
+    """The summary of a run or a fetch, on stderr: first a line for each source that yielded
+    nothing, saying why (not for a feed unchanged since the last run); then one line: URLs
+    by outcome (skips by reason), the entries the sources listed and did not want, and the
     sources that failed (a feed or sitemap that could not be read), if any."""
-    counts = ", ".join(f"{report.count(o)} {o}" for o in OUTCOMES)
+    for source in report.by_source():
+        if source.note and "(304)" not in source.note:
+            click.echo(f"archiver: source {source.source}: {source.note}", err=True)
+    parts = []
+    for outcome in OUTCOMES:
+        part = f"{report.count(outcome)} {outcome}"
+        if outcome == "skipped" and (skips := _skips(report, left_out=False)):
+            part += f" ({_counted(skips)})"
+        parts.append(part)
     run = f"run {report.run_id}: " if report.run_id else ""
-    sources = len(report.source_errors)  # a source is not a URL: counted in its own words
-    tail = f"; {sources} source{'s' if sources != 1 else ''} failed" if sources else ""
-    click.echo(f"archiver: {run}{len(report.results)} URLs: {counts}{tail}", err=True)
+    tail = ""
+    if left := _skips(report, left_out=True):
+        tail += f"; {sum(left.values())} entries not wanted ({_counted(left)})"
+    # A source is not a URL: counted in its own words.
+    sources = len({e.source for e in report.source_errors})
+    if sources:
+        tail += f"; {sources} source{'s' if sources != 1 else ''} failed"
+    click.echo(f"archiver: {run}{len(report.results)} URLs: {', '.join(parts)}{tail}", err=True)
 
 
 def runs_table(rows: Iterable[dict[str, Any]]) -> None:
     """`archiver runs` as a table."""
-    click.echo("  id  started                    status       found   new  chg  same  skip  fail")
+    click.echo(
+        "  id  started                    status       found   new  chg  same  skip  fail"
+        "  skipped by reason"
+    )
     for r in rows:
         counts = [
             r[k] or 0 for k in ("discovered", "new", "changed", "unchanged", "skipped", "failed")
         ]
+        skips = " ".join(f"{k}={n}" for k, n in (r.get("skipped_by_reason") or {}).items())
         click.echo(
             f"{r['id']:>4}  {r['started_at']:<25}  {r['status']:<11} "
             "{:>6} {:>5} {:>4} {:>5} {:>5} {:>5}".format(*counts)
+            + (f"  {skips}" if skips else "")
         )
 
 

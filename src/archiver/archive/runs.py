@@ -36,6 +36,10 @@ def finish_run(
     sources = report.by_source()
     totals = {o: sum(getattr(r, o) for r in sources) for o in ("discovered", *OUTCOMES)}
     errors = [r.message for r in report.failed if r.message][:MAX_RUN_ERRORS]
+    skips: dict[str, int] = {}
+    for r in sources:
+        for reason, n in r.skipped_by_reason.items():
+            skips[reason] = skips.get(reason, 0) + n
     try:
         with db.atomic():
             db.table("runs").update(
@@ -45,10 +49,19 @@ def finish_run(
                     "status": status,
                     **totals,
                     "errors": json.dumps(errors, ensure_ascii=False),
+                    "skipped_by_reason": json.dumps(dict(sorted(skips.items()))),
                 },
             )
             db.table("run_sources").insert_all(
-                ({"run_id": run_id, **asdict(r)} for r in sources), replace=True
+                (
+                    {
+                        "run_id": run_id,
+                        **asdict(r),
+                        "skipped_by_reason": json.dumps(r.skipped_by_reason),
+                    }
+                    for r in sources
+                ),
+                replace=True,
             )
     except sqlite3.Error as exc:
         raise StoreError(f"cannot finish run {run_id}: {exc}") from exc

@@ -407,6 +407,17 @@ def template_fingerprints(db: Database, host: str, min_pages: int) -> frozenset[
     return frozenset(r[0] for r in rows)
 
 
+def record_document(
+    db: Database, record: FetchRecord, *, source: str | None = None, run_id: int | None = None
+) -> None:
+    """Log a feed, sitemap or listing page downloaded and read (outcome `read`)."""
+    try:
+        with db.atomic():
+            _log_fetch(db.conn, record, outcome="read", source=source, run_id=run_id)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot log the download of {record.url}: {exc}") from exc
+
+
 def mark_not_modified(
     db: Database,
     url: str,
