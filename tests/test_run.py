@@ -7,6 +7,7 @@ import asyncio
 import gzip
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -791,3 +792,38 @@ def test_every_document_with_a_body_is_in_the_fetch_log(
         "or url like '%sitemap.xml' order by id",
     )
     assert logged == [(1, "read", 200), (1, "read", 200), (2, "unchanged", 304), (2, "read", 200)]
+
+
+STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ "
+
+
+def test_a_refused_run_is_recorded(server: FixtureServer, tmp_path: Path) -> None:
+    """A run refused by the lock (exit 4) is a `refused` row of `runs`, with its line."""
+    build_site(server)
+    config = write_config(tmp_path, server)
+    CliRunner().invoke(cli, ["run", "--config", str(config)])
+    with run_lock(tmp_path / "archive.db"):
+        result = CliRunner().invoke(cli, ["run", "--config", str(config)])
+    assert result.exit_code == 4
+    refused = rows(tmp_path / "archive.db", "select status, errors from runs order by id")
+    assert [status for status, _ in refused] == ["completed", "refused"]
+    assert "another archiver run" in str(refused[1][1])
+
+
+def test_log_lines_are_stamped_in_a_log_file_and_a_pipe(
+    server: FixtureServer, tmp_path: Path
+) -> None:
+    """--log-file appends the lines there, each with its UTC time; on a pipe, stderr lines
+    are stamped; captured in memory (or on a terminal), they are not."""
+    config = honest_site(server, tmp_path)
+    log = tmp_path / "logs" / "archiver.log"
+    log.parent.mkdir()
+    result = CliRunner().invoke(cli, ["run", "--config", str(config), "--log-file", str(log)])
+    assert result.exit_code == 1 and result.stderr == ""
+    lines = log.read_text("utf-8").splitlines()
+    assert len(lines) >= 3 and all(re.match(STAMP, line) for line in lines)
+    assert re.match(STAMP + "error: ", lines[0]) and "archiver: run 1: " in lines[-1]
+    plain = CliRunner().invoke(cli, ["run", "--config", str(config)])
+    assert plain.stderr.splitlines()[-1].startswith("archiver: run 2: ")
+    code, err = finish(archiver("run", "--config", str(config)))
+    assert code == 1 and err.splitlines() and all(re.match(STAMP, x) for x in err.splitlines())

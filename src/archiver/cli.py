@@ -11,7 +11,7 @@ from __future__ import annotations
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, NoReturn
@@ -19,7 +19,14 @@ from typing import Any, NoReturn
 import click
 
 from archiver import __version__, render
-from archiver.archive import Database, datasette, export, open_archive, queries
+from archiver.archive import (
+    Database,
+    datasette,
+    export,
+    open_archive,
+    queries,
+    record_refused_run,
+)
 from archiver.config import DEFAULT_CONFIG, Config, describe, load_config, locate_config
 from archiver.errors import (
     ArchiveLocked,
@@ -87,16 +94,36 @@ def fetch(urls: tuple[str, ...], config_path: Path | None, db_path: Path | None)
 @click.option(
     "--source", "names", multiple=True, metavar="NAME", help="Only this source (repeatable)."
 )
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Append the error lines and the summary to this file (UTC-stamped), not stderr.",
+)
 def run(
-    config_path: Path | None, db_path: Path | None, as_json: bool, names: tuple[str, ...]
+    config_path: Path | None,
+    db_path: Path | None,
+    as_json: bool,
+    names: tuple[str, ...],
+    log_file: Path | None,
 ) -> None:
     """Archive every source listed in the configuration (the cron job).
 
     Quiet unless something fails: errors on stderr, then one summary line; a progress bar
-    on a terminal; --json prints the run report on stdout.
+    on a terminal; each line starts with the UTC time when stderr is a pipe or a file;
+    --json prints the run report on stdout.
 
-    Example: archiver run --config /etc/archiver/config.toml
+    Example: archiver run --config /etc/archiver/config.toml --log-file /var/log/archiver.log
     """
+    try:
+        with render.log_lines(log_file):
+            _run(config_path, db_path, as_json, names)
+    except OSError as exc:  # the log file cannot be written
+        _fail(f"{log_file}: {exc.strerror or exc}", EXIT_USAGE)
+
+
+def _run(
+    config_path: Path | None, db_path: Path | None, as_json: bool, names: tuple[str, ...]
+) -> None:
     from archiver import pipeline  # (see _HEAVY)
 
     config = _load(config_path, required=True)
@@ -108,7 +135,7 @@ def run(
         _fail(str(exc), EXIT_USAGE)
     path = db_path or config.archive.path
     with (
-        _locked(path),
+        _locked(path, record_refusal=True),
         _archive(path) as db,
         render.Progress(enabled=sys.stderr.isatty()) as progress,
     ):
@@ -517,11 +544,18 @@ def _archive(path: Path) -> Iterator[Database]:
 
 
 @contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def _locked(path: Path, *, record_refusal: bool = False) -> Iterator[None]:
     try:
         with run_lock(path):
             yield
     except ArchiveLocked as exc:
+        if record_refusal:  # in `runs` too, when the archive opens without the lock
+            with suppress(StoreError):
+                db = open_archive(path)
+                try:
+                    record_refused_run(db, str(exc))
+                finally:
+                    db.close()
         _fail(str(exc), EXIT_LOCKED)
     except StoreError as exc:
         _fail(str(exc), EXIT_ARCHIVE)

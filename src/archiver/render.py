@@ -3,11 +3,15 @@ failure and a summary on stderr, a progress bar on a terminal. No logic, no arch
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict
-from typing import Any
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
 
 import click
 
@@ -63,6 +67,59 @@ class Progress:
             click.echo(f"error: {result.message}", err=True)
         if self.bar is not None and result.reason not in ("cap", "not_due", "not_article", "gone"):
             self.bar.update(1)
+
+
+class _Stamped(io.TextIOBase):
+    """A text stream that starts each line with the UTC time, ISO 8601 to the second."""
+
+    def __init__(self, target: TextIO) -> None:
+        self.target = target
+        self.fresh = True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):  # so that click sees a text stream, not a binary one
+            raise TypeError("text only")
+        for piece in text.splitlines(keepends=True):
+            if self.fresh:
+                self.target.write(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ "))
+            self.target.write(piece)
+            self.fresh = piece.endswith("\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+
+def _is_log(stream: TextIO) -> bool:
+    """A pipe or a file (cron's mail, systemd's journal, `>> log 2>&1`), not a terminal nor
+    an in-memory capture."""
+    try:
+        stream.fileno()
+    except (OSError, ValueError):  # io.UnsupportedOperation is both
+        return False
+    return not stream.isatty()
+
+
+@contextlib.contextmanager
+def log_lines(log_file: Path | None) -> Iterator[None]:
+    """Stderr for unattended runs: each line stamped with the UTC time when stderr is a pipe
+    or a file, or, with `log_file`, appended to that file (stamped) instead of stderr."""
+    if log_file is None and not _is_log(sys.stderr):
+        yield
+        return
+    with contextlib.ExitStack() as stack:
+        target = (
+            stack.enter_context(log_file.open("a", encoding="utf-8")) if log_file else sys.stderr
+        )
+        with contextlib.redirect_stderr(_Stamped(target)):
+            yield
 
 
 def print_json(data: Any) -> None:

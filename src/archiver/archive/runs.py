@@ -4,9 +4,10 @@ status, counts in all and per source, and its first error lines."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
@@ -27,6 +28,26 @@ def start_run(db: Database, started_at: datetime, pid: int) -> int:
             return int(str(runs.last_pk))
     except sqlite3.Error as exc:
         raise StoreError(f"cannot start a run: {exc}") from exc
+
+
+def record_refused_run(db: Database, message: str, *, pid: int | None = None) -> int:
+    """A `runs` row for a run refused by the run lock (status `refused`, its line in
+    `errors`)."""
+    now = iso_utc(datetime.now(UTC))
+    try:
+        with db.atomic():
+            runs = db.table("runs").insert(
+                {
+                    "started_at": now,
+                    "ended_at": now,
+                    "status": "refused",
+                    "pid": pid if pid is not None else os.getpid(),
+                    "errors": json.dumps([message], ensure_ascii=False),
+                }
+            )
+            return int(str(runs.last_pk))
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot record a refused run: {exc}") from exc
 
 
 def finish_run(
