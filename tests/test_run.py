@@ -827,3 +827,20 @@ def test_log_lines_are_stamped_in_a_log_file_and_a_pipe(
     assert plain.stderr.splitlines()[-1].startswith("archiver: run 2: ")
     code, err = finish(archiver("run", "--config", str(config)))
     assert code == 1 and err.splitlines() and all(re.match(STAMP, x) for x in err.splitlines())
+
+
+def test_a_listed_url_that_is_gone_keeps_failing(server: FixtureServer, tmp_path: Path) -> None:
+    """A 404 on a URL the user listed (`urls`) is reported on every run: it is not `gone`."""
+    server.routes["/robots.txt"] = Route(200, b"User-agent: *\n", {})
+    server.routes["/gone.html"] = Route(404, b"", HTML)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[archive]\npath = "archive.db"\n[fetch]\nper_host_delay = 0\n'
+        "allow_private_addresses = true\n[extract]\nworkers = 0\n"
+        f'[[sources]]\nname = "watched"\nurls = ["{server.url("/gone.html")}"]\n',
+        encoding="utf-8",
+    )
+    for _ in range(2):
+        result = CliRunner().invoke(cli, ["run", "--config", str(config)])
+        assert result.exit_code == 1 and "gone.html: http_404" in result.stderr
+    assert rows(tmp_path / "archive.db", "select kind from url_state where url like '%gone%'") == []
