@@ -100,6 +100,16 @@ def test_redirect_loop_stops(server: FixtureServer) -> None:
     assert server.count("/loop") == 4
 
 
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_redirect_without_a_location_is_an_error(server: FixtureServer, status: int) -> None:
+    """A redirect status with no Location header is bad_redirect, not a page."""
+    server.routes["/nowhere"] = Route(status, b"<p>an article-looking body</p>", HTML)
+    error = fetch_error(server.url("/nowhere"))
+    assert error.reason == "bad_redirect"
+    assert error.record is not None and error.record.status == status
+    assert server.count("/nowhere") == 1
+
+
 def test_redirect_to_another_scheme_is_refused(server: FixtureServer) -> None:
     """Only http and https are followed."""
     server.routes["/ftp"] = Route(302, b"", {"Location": "ftp://127.0.0.1/file"})

@@ -7,6 +7,7 @@ import asyncio
 import gzip
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -118,6 +119,9 @@ def write_config(tmp_path: Path, server: FixtureServer, extra: str = "", workers
 def run(config: Path) -> tuple[Result, dict[str, dict[str, int]]]:
     result = CliRunner().invoke(cli, ["run", "--config", str(config), "--json"])
     report = json.loads(result.stdout)
+    for source in report["sources"]:  # the skips by reason and notes: see their own tests
+        source.pop("skipped_by_reason")
+        source.pop("note")
     return result, {s.pop("source"): s for s in report["sources"]}
 
 
@@ -669,3 +673,174 @@ def test_a_304_recheck_leaves_the_full_text_index_alone(
     server.routes["/watched/story"] = Route(200, (PAGES / "changed-v2.html").read_bytes(), HTML)
     run(config)
     assert index() != indexed
+
+
+def honest_site(server: FixtureServer, tmp_path: Path) -> Path:
+    """A feed with a dead link, a sitemap whose entries are all old, a source that fails."""
+    server.routes["/robots.txt"] = Route(200, b"User-agent: *\n", {})
+    server.routes["/feed.rss"] = Route(
+        200, rss(server, ["/articles/seed.html", "/gone.html"]), {"Content-Type": "text/xml"}
+    )
+    server.routes["/gone.html"] = Route(404, b"<p>gone</p>", HTML)
+    server.routes["/articles/seed.html"] = Route(
+        200, (PAGES / "seed-blog-fr.html").read_bytes(), HTML
+    )
+    old = "".join(
+        f"<url><loc>{server.url(f'/old/{i}.html')}</loc><lastmod>2019-01-0{i + 1}</lastmod></url>"
+        for i in range(3)
+    )
+    server.routes["/sitemap.xml"] = Route(
+        200,
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{old}</urlset>'.encode(),
+        {"Content-Type": "application/xml"},
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[archive]\npath = "archive.db"\n[fetch]\nper_host_delay = 0\n'
+        "allow_private_addresses = true\ntimeout = 10\n[extract]\nworkers = 0\n"
+        f'[[sources]]\nname = "feed"\nfeed = "{server.url("/feed.rss")}"\n'
+        f'[[sources]]\nname = "old-sitemap"\nsitemap = "{server.url("/sitemap.xml")}"\n'
+        f'[[sources]]\nname = "broken"\nfeed = "{server.url("/no-such-feed.xml")}"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+def full_report(config: Path) -> tuple[Result, dict[str, dict[str, object]]]:
+    result = CliRunner().invoke(cli, ["run", "--config", str(config), "--json"])
+    return result, {s["source"]: s for s in json.loads(result.stdout)["sources"]}
+
+
+def test_skips_are_counted_by_reason_and_an_empty_source_says_why(
+    server: FixtureServer, tmp_path: Path
+) -> None:
+    """The run's summary, `--json` and `runs` count skips by reason; a sitemap whose entries
+    are all too old says so; a source with entries it wants has no note."""
+    config = honest_site(server, tmp_path)
+    result, sources = full_report(config)
+    assert sources["old-sitemap"]["skipped_by_reason"] == {"too_old": 3}
+    assert sources["old-sitemap"]["note"] == "sitemap: 3 entries, all older than max_age_days = 30"
+    assert sources["feed"]["note"] is None
+    assert sources["feed"]["skipped_by_reason"] == {}
+    assert (
+        "archiver: source old-sitemap: sitemap: 3 entries, all older than max_age_days = 30"
+        in result.stderr
+    )
+    assert "; 3 entries not wanted (3 too_old); 1 source failed" in result.stderr
+    assert not any("/old/" in path for path in server.requests)
+    runs = json.loads(CliRunner().invoke(cli, ["runs", "--config", str(config), "--json"]).stdout)
+    assert runs[0]["skipped_by_reason"] == {"too_old": 3}
+    table = CliRunner().invoke(cli, ["runs", "--config", str(config)]).stdout
+    assert "too_old=3" in table.splitlines()[1]
+
+
+def test_a_dead_link_is_reported_once_then_waits(server: FixtureServer, tmp_path: Path) -> None:
+    """A 404 in a feed fails the first run; next runs skip it as `gone` (no error line), and
+    it is asked for again only on the slow schedule. A 500 is not `gone`."""
+    config = honest_site(server, tmp_path)
+    config.write_text(config.read_text("utf-8").split('[[sources]]\nname = "old')[0], "utf-8")
+    first, sources = full_report(config)
+    assert first.exit_code == 1 and "gone.html: http_404" in first.stderr
+    server.routes["/feed.rss"] = Route(  # the feed changed: it is read again in full
+        200,
+        rss(server, ["/articles/seed.html", "/gone.html", "/broken.html"]),
+        {"Content-Type": "text/xml"},
+    )
+    server.routes["/broken.html"] = Route(500, b"", HTML)
+    second, sources = full_report(config)
+    assert "gone.html" not in second.stderr
+    assert "broken.html: http_500" in second.stderr  # a passing error is no `gone`
+    assert server.count("/gone.html") == 1
+    assert sources["feed"]["skipped_by_reason"] == {"gone": 1, "not_due": 1}
+    db = tmp_path / "archive.db"
+    assert rows(db, "select kind from url_state where url like '%gone.html'") == [("gone",)]
+    third, _ = full_report(config)
+    assert "broken.html: http_500" in third.stderr and "gone.html" not in third.stderr
+    server.routes["/feed.rss"] = Route(  # the dead link stays, the passing error is gone
+        200, rss(server, ["/gone.html", "/articles/seed.html"]), {"Content-Type": "text/xml"}
+    )
+    fourth, _ = full_report(config)
+    assert fourth.exit_code == 0, fourth.stderr
+    assert server.count("/gone.html") == 1
+
+
+def test_a_run_where_every_source_failed_is_failed(server: FixtureServer, tmp_path: Path) -> None:
+    """Every source failing makes the run `failed` (exit 1); one source working keeps it
+    `completed` even when another failed."""
+    config = honest_site(server, tmp_path)
+    text = config.read_text("utf-8")
+    config.write_text(text.split("[[sources]]")[0] + "[[sources]]" + text.split("[[sources]]")[3])
+    result = CliRunner().invoke(cli, ["run", "--config", str(config)])
+    assert result.exit_code == 1
+    config.write_text(text, "utf-8")
+    CliRunner().invoke(cli, ["run", "--config", str(config)])
+    db = tmp_path / "archive.db"
+    assert rows(db, "select status from runs order by id") == [("failed",), ("completed",)]
+
+
+def test_every_document_with_a_body_is_in_the_fetch_log(
+    server: FixtureServer, tmp_path: Path
+) -> None:
+    """Feeds and sitemaps read are rows of `fetches` (outcome `read`), their 304s too."""
+    config = honest_site(server, tmp_path)
+    full_report(config)
+    full_report(config)
+    db = tmp_path / "archive.db"
+    logged = rows(
+        db,
+        "select run_id, outcome, status from fetches where url like '%feed.rss' "
+        "or url like '%sitemap.xml' order by id",
+    )
+    assert logged == [(1, "read", 200), (1, "read", 200), (2, "unchanged", 304), (2, "read", 200)]
+
+
+STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ "
+
+
+def test_a_refused_run_is_recorded(server: FixtureServer, tmp_path: Path) -> None:
+    """A run refused by the lock (exit 4) is a `refused` row of `runs`, with its line."""
+    build_site(server)
+    config = write_config(tmp_path, server)
+    CliRunner().invoke(cli, ["run", "--config", str(config)])
+    with run_lock(tmp_path / "archive.db"):
+        result = CliRunner().invoke(cli, ["run", "--config", str(config)])
+    assert result.exit_code == 4
+    refused = rows(tmp_path / "archive.db", "select status, errors from runs order by id")
+    assert [status for status, _ in refused] == ["completed", "refused"]
+    assert "another archiver run" in str(refused[1][1])
+
+
+def test_log_lines_are_stamped_in_a_log_file_and_a_pipe(
+    server: FixtureServer, tmp_path: Path
+) -> None:
+    """--log-file appends the lines there, each with its UTC time; on a pipe, stderr lines
+    are stamped; captured in memory (or on a terminal), they are not."""
+    config = honest_site(server, tmp_path)
+    log = tmp_path / "logs" / "archiver.log"
+    log.parent.mkdir()
+    result = CliRunner().invoke(cli, ["run", "--config", str(config), "--log-file", str(log)])
+    assert result.exit_code == 1 and result.stderr == ""
+    lines = log.read_text("utf-8").splitlines()
+    assert len(lines) >= 3 and all(re.match(STAMP, line) for line in lines)
+    assert re.match(STAMP + "error: ", lines[0]) and "archiver: run 1: " in lines[-1]
+    plain = CliRunner().invoke(cli, ["run", "--config", str(config)])
+    assert plain.stderr.splitlines()[-1].startswith("archiver: run 2: ")
+    code, err = finish(archiver("run", "--config", str(config)))
+    assert code == 1 and err.splitlines() and all(re.match(STAMP, x) for x in err.splitlines())
+
+
+def test_a_listed_url_that_is_gone_keeps_failing(server: FixtureServer, tmp_path: Path) -> None:
+    """A 404 on a URL the user listed (`urls`) is reported on every run: it is not `gone`."""
+    server.routes["/robots.txt"] = Route(200, b"User-agent: *\n", {})
+    server.routes["/gone.html"] = Route(404, b"", HTML)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[archive]\npath = "archive.db"\n[fetch]\nper_host_delay = 0\n'
+        "allow_private_addresses = true\n[extract]\nworkers = 0\n"
+        f'[[sources]]\nname = "watched"\nurls = ["{server.url("/gone.html")}"]\n',
+        encoding="utf-8",
+    )
+    for _ in range(2):
+        result = CliRunner().invoke(cli, ["run", "--config", str(config)])
+        assert result.exit_code == 1 and "gone.html: http_404" in result.stderr
+    assert rows(tmp_path / "archive.db", "select kind from url_state where url like '%gone%'") == []

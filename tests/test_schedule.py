@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -98,3 +99,34 @@ def test_skip_reason(
 ) -> None:
     """Why a candidate waits, or None when it is downloaded this run."""
     assert skip_reason(state, None, NOW, RECHECK, watched=watched, over_cap=over_cap) == reason
+
+
+GONE = replace(known(article=None, kind="gone"), first_seen="2024-06-10T08:00:00+00:00")
+
+
+@pytest.mark.parametrize(
+    ("state", "lastmod", "due"),
+    [
+        (GONE, None, False),  # 404 four hours ago: not the 3 h step of a new page
+        (GONE, "2024-06-10T11:00:00+00:00", False),  # nor when its feed dates it anew
+        (replace(GONE, last_checked="2024-06-03T11:00:00+00:00"), None, True),  # a week on
+        (replace(GONE, last_checked="2024-06-03T13:00:00+00:00"), None, False),
+        # an article that went missing: the same slow step
+        (replace(GONE, article_url="https://example.org/a"), None, False),
+    ],
+)
+def test_gone_is_due_on_the_slowest_step(state: KnownUrl, lastmod: str | None, due: bool) -> None:
+    """A URL found gone (404, 410, robots) is re-checked on the slowest interval only."""
+    assert is_due(state, lastmod, NOW, RECHECK) is due
+
+
+def test_gone_is_never_due_without_a_schedule() -> None:
+    """With no [recheck] steps, a gone URL is not tried again."""
+    assert is_due(GONE, None, NOW, RecheckSettings(steps=())) is False
+
+
+def test_gone_is_not_new_and_waits_as_gone() -> None:
+    """A gone URL is not new (no cap slot) and, not due, is skipped as `gone`."""
+    assert is_new(GONE) is False
+    assert skip_reason(GONE, None, NOW, RECHECK, watched=False, over_cap=True) == "gone"
+    assert skip_reason(GONE, None, NOW, RECHECK, watched=True, over_cap=False) is None

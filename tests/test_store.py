@@ -12,6 +12,7 @@ import pytest
 from archiver.archive import queries, schema, store
 from archiver.errors import StoreError
 from archiver.models import Article, FetchRecord, Page
+from archiver.text import shingle_overlap
 
 PREVIOUS_RELEASE = Path(__file__).parent / "fixtures" / "archives" / "a400d8e.sql"
 
@@ -141,6 +142,7 @@ def test_schema_is_migrated_once(tmp_path: Path) -> None:
         "m004_hosts_and_views",
         "m005_fts_follows_title_and_text",
         "m006_capture_headers",
+        "m007_skips_by_reason",
     ]
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert db.table("articles").detect_fts() == "articles_fts"
@@ -220,9 +222,10 @@ def test_an_archive_of_the_previous_release_is_migrated_whole(tmp_path: Path) ->
         before = conn.execute("select * from articles order by url").fetchall()
         revisions = conn.execute("select * from revisions").fetchall()
     db = schema.open_archive(path)
-    assert [m.name for m in schema.migrations.applied(db)][-2:] == [
+    assert [m.name for m in schema.migrations.applied(db)][-3:] == [
         "m005_fts_follows_title_and_text",
         "m006_capture_headers",
+        "m007_skips_by_reason",
     ]
     assert db.execute("select * from articles order by url").fetchall() == before
     assert db.execute("select * from revisions").fetchall() == revisions and len(before) == 3
@@ -232,3 +235,65 @@ def test_an_archive_of_the_previous_release_is_migrated_whole(tmp_path: Path) ->
     record = FetchRecord(url="https://news.example/1", fetched_at=datetime.now(UTC), status=304)
     assert store.mark_not_modified(db, record.url, record) == "https://news.example/1"
     assert fts_rows(db) == indexed
+
+
+STORY = (
+    "Le conseil municipal a voté mardi soir le budget de la ville pour l'année prochaine, "
+    "après trois heures de débats sur les écoles, les transports et la piscine."
+)
+OTHER = (
+    "La rédaction recommande aussi ces lectures: un reportage sur les vendanges, un entretien "
+    "avec une romancière et notre sélection de podcasts pour les vacances d'été."
+)
+
+
+def claim(url: str, text: str, canonical: str) -> tuple[Article, Page]:
+    return replace(ARTICLE, text=text, canonical_url=canonical), page(url)
+
+
+def test_a_canonical_claim_with_another_text_keeps_both(tmp_path: Path) -> None:
+    """A page whose canonical names another article with a different text is stored apart,
+    the refused claim in its canonical_url and in the fetch log; the first text is intact."""
+    db = schema.open_archive(tmp_path / "a.db")
+    first = "https://blog.example/2024/03/budget/"
+    store.save_article(db, *claim(first, STORY, first))
+    saved = store.save_article(db, *claim("https://blog.example/lectures", OTHER, first))
+    assert saved == store.SavedArticle("https://blog.example/lectures", "new")
+    assert queries.find_article(db, first)["text"] == STORY  # type: ignore[index]
+    kept = queries.find_article(db, "https://blog.example/lectures")
+    assert kept is not None and kept["canonical_url"] == first
+    log = list(db.query("select reason, error from fetches order by id"))
+    assert log[0]["reason"] is None
+    assert log[1]["reason"] == "canonical_refused" and first in log[1]["error"]
+    assert count(tmp_path / "a.db", "revisions") == 0
+    again = store.save_article(db, *claim("https://blog.example/lectures", OTHER, first))
+    assert again.outcome == "unchanged"
+
+
+def test_a_canonical_claim_with_the_same_text_merges(tmp_path: Path) -> None:
+    """A copy of an article (its text a little edited) merges into it as a revision."""
+    db = schema.open_archive(tmp_path / "a.db")
+    first = "https://blog.example/2024/03/budget/"
+    store.save_article(db, *claim(first, STORY, first))
+    copy = STORY + " Le maire a remercié les agents."
+    saved = store.save_article(db, *claim("https://blog.example/amp/budget", copy, first))
+    assert saved == store.SavedArticle(first, "changed")
+    assert count(tmp_path / "a.db", "articles") == 1
+    assert list(db.query("select reason from fetches where reason is not null")) == []
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "agree"),
+    [
+        (STORY, STORY, True),
+        (STORY, STORY.upper() + " Et puis.", True),
+        (STORY, OTHER, False),
+        ("Trois mots seulement", "Trois mots seulement", True),
+        ("Trois mots seulement", "Autres mots ici", False),
+        ("", "", True),
+        ("", STORY, False),
+    ],
+)
+def test_shingle_overlap(first: str, second: str, agree: bool) -> None:
+    """Texts agree when half the shorter one's 4-word shingles are in the other."""
+    assert (shingle_overlap(first, second) >= store.CANONICAL_AGREEMENT) is agree

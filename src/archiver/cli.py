@@ -76,16 +76,36 @@ def fetch(urls: tuple[str, ...], config_path: Path | None, db_path: Path | None)
 @click.option(
     "--source", "names", multiple=True, metavar="NAME", help="Only this source (repeatable)."
 )
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Append the error lines and the summary to this file (UTC-stamped), not stderr.",
+)
 def run(
-    config_path: Path | None, db_path: Path | None, as_json: bool, names: tuple[str, ...]
+    config_path: Path | None,
+    db_path: Path | None,
+    as_json: bool,
+    names: tuple[str, ...],
+    log_file: Path | None,
 ) -> None:
     """Archive every source listed in the configuration (the cron job).
 
     Quiet unless something fails: errors on stderr, then one summary line; a progress bar
-    on a terminal; --json prints the run report on stdout.
+    on a terminal; each line starts with the UTC time when stderr is a pipe or a file;
+    --json prints the run report on stdout.
 
-    Example: archiver run --config /etc/archiver/config.toml
+    Example: archiver run --config /etc/archiver/config.toml --log-file /var/log/archiver.log
     """
+    try:
+        with render.log_lines(log_file):
+            _run(config_path, db_path, as_json, names)
+    except OSError as exc:  # the log file cannot be written
+        fail(f"{log_file}: {exc.strerror or exc}", EXIT_USAGE)
+
+
+def _run(
+    config_path: Path | None, db_path: Path | None, as_json: bool, names: tuple[str, ...]
+) -> None:
     from archiver import pipeline  # (see _HEAVY)
 
     config = load_settings(config_path, required=True)
@@ -97,7 +117,7 @@ def run(
         fail(str(exc), EXIT_USAGE)
     path = db_path or config.archive.path
     with (
-        locked(path),
+        locked(path, record_refusal=True),
         archive_at(path) as db,
         render.Progress(enabled=sys.stderr.isatty()) as progress,
     ):

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
 from archiver import render
-from archiver.archive import Database, open_archive, queries
+from archiver.archive import Database, open_archive, queries, record_refused_run
 from archiver.config import DEFAULT_CONFIG, Config, load_config, locate_config
 from archiver.errors import ArchiveLocked, ClusterUnreachable, ConfigError, QueryError, StoreError
 from archiver.models import RunReport
@@ -119,11 +119,20 @@ def archive_at(path: Path) -> Iterator[Database]:
 
 
 @contextmanager
-def locked(path: Path) -> Iterator[None]:
+def locked(path: Path, *, record_refusal: bool = False) -> Iterator[None]:
+    """Hold the archive's run lock; a refused run is one line, exit 4 (and, with
+    `record_refusal`, a `runs` row when the archive opens without the lock)."""
     try:
         with run_lock(path):
             yield
     except ArchiveLocked as exc:
+        if record_refusal:
+            with suppress(StoreError):
+                db = open_archive(path)
+                try:
+                    record_refused_run(db, str(exc))
+                finally:
+                    db.close()
         fail(str(exc), EXIT_LOCKED)
     except StoreError as exc:
         fail(str(exc), EXIT_ARCHIVE)

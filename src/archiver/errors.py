@@ -29,6 +29,7 @@ Each package translates the errors of its libraries at its boundary (`raise Fetc
     blocked_address      a private, loopback or other non-public address (any redirect hop)
     bad_scheme           redirected to anything but http(s)
     too_many_redirects   a redirect chain or loop longer than `max_redirects`
+    bad_redirect         a redirect status (3xx other than 304) without a Location header
     connect_error        the host cannot be resolved or refuses the connection
     network_error        a connection cut or reset, a broken or unsupported encoding
     http_404             any `http_<status>` of 400 and above

@@ -188,16 +188,29 @@ class SourceReport:
     unchanged: int = 0
     skipped: int = 0
     failed: int = 0
+    # Skips by reason: those of the plan (cap, not_due, not_article, gone, robots), and the
+    # entries the source listed that never became candidates (too_old, excluded).
+    skipped_by_reason: dict[str, int] = field(default_factory=dict)
+    note: str | None = None  # why a source yielded nothing, when it did
+
+    @property
+    def dead(self) -> bool:
+        """It failed, and nothing of it went well (no download, no planned skip)."""
+        return self.failed > 0 and self.new + self.changed + self.unchanged + self.skipped == 0
 
 
 @dataclass(frozen=True)
 class RunReport:
-    """What a run did: every item result in input order, and errors of the sources."""
+    """What a run did: every item result in input order, and errors of the sources;
+    `left_out` counts per source the entries it listed that were not candidates (by
+    reason), `notes` says why a source yielded nothing."""
 
     results: tuple[ItemResult, ...] = field(default_factory=tuple)
     discovered: dict[str, int] = field(default_factory=dict)
     source_errors: tuple[ItemResult, ...] = ()
     run_id: int | None = None
+    left_out: dict[str, dict[str, int]] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
 
     def count(self, outcome: str) -> int:
         """How many items ended with `outcome`."""
@@ -216,10 +229,26 @@ class RunReport:
             mine = [r for r in self.results if (r.source or "") == name]
             counts = {o: sum(1 for r in mine if r.outcome == o) for o in OUTCOMES}
             counts["failed"] += sum(1 for e in self.source_errors if e.source == name)
+            skips = dict(self.left_out.get(name, {}))
+            for r in mine:
+                if r.outcome == "skipped":
+                    skips[r.reason or "other"] = skips.get(r.reason or "other", 0) + 1
             reports.append(
-                SourceReport(name, discovered=self.discovered.get(name, len(mine)), **counts)
+                SourceReport(
+                    name,
+                    discovered=self.discovered.get(name, len(mine)),
+                    **counts,
+                    skipped_by_reason=dict(sorted(skips.items())),
+                    note=self.notes.get(name),
+                )
             )
         return tuple(reports)
+
+    @property
+    def all_sources_failed(self) -> bool:
+        """Every source failed and none did anything well: the run itself failed."""
+        sources = self.by_source()
+        return bool(sources) and all(s.dead for s in sources)
 
 
 @dataclass(frozen=True)

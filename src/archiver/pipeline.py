@@ -14,22 +14,12 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from archiver import archive, schedule
 from archiver.archive import Database
-from archiver.discover import (
-    MAX_DOCUMENT_BYTES,
-    MAX_FEED_BYTES,
-    parse_feed,
-    parse_listing,
-    parse_sitemap,
-    select_candidates,
-    source_candidates,
-    unique_candidates,
-)
-from archiver.errors import ArchiverError, DiscoveryError, ExtractError, FetchError
+from archiver.discover import unique_candidates
+from archiver.errors import ArchiverError, ExtractError, FetchError
 from archiver.executor import Executor, open_executor
 from archiver.extraction import extract_article
 from archiver.host_queue import HostQueues
@@ -39,47 +29,31 @@ from archiver.models import (
     ExtractedPage,
     FetchRecord,
     ItemResult,
+    KnownUrl,
     NotModified,
-    Page,
     RawPage,
     RunReport,
     content_hash,
-    parse_datetime,
 )
 from archiver.settings import Config, SourceSettings
+from archiver.sources import Clock, Discovery, OnResult, discover, utcnow
 from archiver.urls import host_of, is_web_url
 from archiver.web import Fetcher, Transport, fetch_one_page
 
-OnResult = Callable[[ItemResult], None]
-Clock = Callable[[], datetime]
-MAX_SITEMAP_FILES = 500  # per source and run: an index that lists itself ends here
 # Failures of the extraction machinery, not judgements of the page: tried again next run.
 EXTRACT_FAILURES = ("extract_timeout", "extract_crashed", "extract_error")
 TRANSIENT = ("timeout", "connect_error", "network_error", "http_429", "http_5", *EXTRACT_FAILURES)
+# A URL answered this way is `gone`: reported once, then re-checked on the slow schedule.
+PERMANENT = ("http_404", "http_410", "robots")
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class _Run:
+@dataclass(kw_only=True)
+class _Run(Discovery):
     """What a run carries between stages; results are collected as they come, so an
     interrupted run still reports what it did."""
 
-    config: Config
-    db: Database
-    fetcher: Fetcher
     pool: Executor
-    run_id: int | None = None
-    on_result: OnResult | None = None
-    now: Clock = _utcnow
     results: list[ItemResult] = field(default_factory=list)
-    discovered: dict[str, int] = field(default_factory=dict)
-    source_errors: list[ItemResult] = field(default_factory=list)
-    # Validators of feeds, sitemaps and listing pages, saved only once their entries are
-    # handled: a run killed mid-way must not make the next one get a 304 and miss them.
-    documents: dict[str, list[tuple[str, str, FetchRecord]]] = field(default_factory=dict)
     templates: dict[str, frozenset[str]] = field(default_factory=dict)
     batch: archive.WriteBatch | None = None
     archived: int = 0  # pages taken from the queue and done with
@@ -90,7 +64,12 @@ class _Run:
 
     def report(self) -> RunReport:
         return RunReport(
-            tuple(self.results), dict(self.discovered), tuple(self.source_errors), self.run_id
+            tuple(self.results),
+            dict(self.discovered),
+            tuple(self.source_errors),
+            self.run_id,
+            {k: dict(v) for k, v in self.left_out.items()},
+            dict(self.notes),
         )
 
     def emit(self, result: ItemResult) -> None:
@@ -108,19 +87,18 @@ def run_sources(
     on_result: OnResult | None = None,
     on_planned: Callable[[int], None] | None = None,
     transport: Transport | None = None,
-    now: Clock = _utcnow,
+    now: Clock = utcnow,
 ) -> RunReport:
     """Archive every source of the configuration: a recorded run (table `runs`)."""
     run_id = archive.start_run(db, now(), os.getpid())
     status = "interrupted"
     with _pool(config) as pool:
-        run = _Run(
-            config, db, Fetcher(config.fetch, transport=transport), pool, run_id, on_result, now
-        )
+        fetcher = Fetcher(config.fetch, transport=transport)
+        run = _Run(config, db, fetcher, run_id, on_result, now, pool=pool)
         try:
             with archive.WriteBatch(db) as run.batch:
                 asyncio.run(_run_sources(run, on_planned))
-            status = "completed"
+            status = "failed" if run.report().all_sources_failed else "completed"
         finally:
             archive.finish_run(db, run_id, run.report(), status=status, ended_at=now())
     if config.archive.warc_dir is not None:  # [archive] warc_dir: a WARC file per run
@@ -148,7 +126,7 @@ async def _discover_all(
     """Discover every source at once, queueing each one's pages as soon as it is done."""
 
     async def one(source: SourceSettings) -> None:
-        queue.put(_plan(run, *await _discover(run, source)))
+        queue.put(_plan(run, *await discover(run, source)))
 
     try:
         await asyncio.gather(*(one(s) for s in run.config.sources))
@@ -190,9 +168,8 @@ def fetch_urls(
 ) -> RunReport:
     """Download, extract and store each URL now (unconditionally, no run recorded)."""
     with _pool(config) as pool:
-        run = _Run(
-            config, db, Fetcher(config.fetch, transport=transport), pool, on_result=on_result
-        )
+        fetcher = Fetcher(config.fetch, transport=transport)
+        run = _Run(config, db, fetcher, on_result=on_result, pool=pool)
 
         async def go() -> None:
             async with run.fetcher:
@@ -204,93 +181,6 @@ def fetch_urls(
         with archive.WriteBatch(db) as run.batch:
             asyncio.run(go())
     return run.report()
-
-
-async def _discover(run: _Run, source: SourceSettings) -> tuple[SourceSettings, list[Candidate]]:
-    """The candidates a source offers now; a source that fails is reported, not raised."""
-    try:
-        if source.kind == "urls":
-            found = source_candidates(source)
-        elif source.kind == "sitemap":
-            found = await _sitemap_pages(run, source)
-        else:
-            page = await _document(run, source, source.urls[0], source.kind)
-            if page is None:
-                found = []
-            elif source.kind == "feed":
-                found = parse_feed(page.raw, page.final_url, source.name)
-            else:
-                found = parse_listing(page.html, page.final_url, source.links or "a", source.name)
-    except (FetchError, DiscoveryError) as exc:
-        _source_failed(run, source, exc)
-        found = []
-    wanted = select_candidates(found, source, run.now())
-    run.discovered[source.name] = len(wanted)
-    return source, unique_candidates([*wanted, *_due_known(run, source)])
-
-
-def _due_known(run: _Run, source: SourceSettings) -> list[Candidate]:
-    """Articles of the source due for a re-check, and pages it refused (a stub may grow),
-    whether or not the source lists them today."""
-    if source.kind == "urls" or not run.config.recheck.steps:
-        return []
-    oldest = run.now() - timedelta(seconds=max(age for age, _ in run.config.recheck.steps))
-    return [
-        Candidate(known.url, source.name)
-        for known in [
-            *archive.recent_articles(run.db, source.name, oldest),
-            *archive.recent_refusals(run.db, source.name, oldest),
-        ]
-        if schedule.is_due(known, None, run.now(), run.config.recheck)
-    ]
-
-
-async def _document(
-    run: _Run, source: SourceSettings, url: str, kind: str, *, conditional: bool = True
-) -> Page | None:
-    """A feed, sitemap or listing page, conditionally; None when unchanged since last run."""
-    known = archive.known_url(run.db, url) if conditional else None
-    result = await run.fetcher.fetch_document(
-        url,
-        etag=known.etag if known else None,
-        last_modified=known.last_modified if known else None,
-        max_bytes=MAX_FEED_BYTES if kind == "feed" else MAX_DOCUMENT_BYTES,
-    )
-    if isinstance(result, NotModified):
-        archive.mark_not_modified(run.db, url, result.record, source=source.name, run_id=run.run_id)
-        return None
-    run.documents.setdefault(source.name, []).append((url, kind, result.record))
-    return result
-
-
-async def _sitemap_pages(run: _Run, source: SourceSettings) -> list[Candidate]:
-    """Every page of a sitemap and of the sitemaps it lists, each file read once."""
-    queue, seen, pages = [source.urls[0]], set[str](), list[Candidate]()
-    cutoff = (run.now().timestamp() - source.max_age_days * 86_400) if source.max_age_days else None
-    while queue and len(seen) < MAX_SITEMAP_FILES:
-        url = queue.pop(0)
-        if url in seen:
-            continue
-        seen.add(url)
-        top = url == source.urls[0]
-        try:
-            # The top sitemap is always read in full: an unchanged index can list child
-            # sitemaps that changed, and only its body says which they are.
-            page = await _document(run, source, url, "sitemap", conditional=not top)
-            if page is None:
-                continue
-            sitemap = parse_sitemap(page.raw, page.final_url, source.name)
-        except (FetchError, DiscoveryError) as exc:
-            if top:
-                raise
-            _source_failed(run, source, exc, url)  # one broken child: the others still count
-            continue
-        pages.extend(sitemap.pages)
-        for child, lastmod in sitemap.sitemaps:
-            when = parse_datetime(lastmod)
-            if child not in seen and not (cutoff and when and when.timestamp() < cutoff):
-                queue.append(child)
-    return pages
 
 
 def _plan(run: _Run, source: SourceSettings, candidates: list[Candidate]) -> list[Candidate]:
@@ -340,24 +230,6 @@ def _save_document_validators(run: _Run, source: SourceSettings) -> None:
             archive.save_validators(run.db, url, kind, record)
 
 
-def _source_failed(
-    run: _Run, source: SourceSettings, exc: FetchError | DiscoveryError, url: str | None = None
-) -> None:
-    url = exc.url or url or source.urls[0]
-    reason = exc.reason
-    message = f"{source.name}: {exc}" if isinstance(exc, FetchError) else f"{url}: {exc}"
-    record = (exc.record if isinstance(exc, FetchError) else None) or FetchRecord(
-        url=url, fetched_at=run.now(), reason=reason, error=str(exc)
-    )  # an unreadable document was downloaded fine: its failure is logged all the same
-    archive.record_failure(
-        run.db, record, reason=reason, message=message, source=source.name, run_id=run.run_id
-    )
-    result = ItemResult(url, "failed", source.name, reason=reason, message=message)
-    run.source_errors.append(result)
-    if run.on_result is not None:
-        run.on_result(result)
-
-
 async def _archive(run: _Run, candidate: Candidate, *, conditional: bool) -> None:
     known = archive.known_url(run.db, candidate.url) if conditional else None
     refused = known is not None and known.article_url is None and known.kind == "not_article"
@@ -369,22 +241,7 @@ async def _archive(run: _Run, candidate: Candidate, *, conditional: bool) -> Non
             last_modified=known.last_modified if known and validators else None,
         )
     except FetchError as exc:
-        outcome = "skipped" if exc.reason == "robots" else "failed"
-        if exc.record is not None:
-            archive.record_failure(
-                run.db,
-                exc.record,
-                reason=exc.reason,
-                message=str(exc),
-                source=candidate.source,
-                run_id=run.run_id,
-                outcome=outcome,
-            )
-        run.emit(
-            ItemResult(
-                candidate.url, outcome, candidate.source, reason=exc.reason, message=str(exc)
-            )
-        )
+        run.emit(_download_failed(run, candidate, exc, known))
         return
     if isinstance(page, NotModified):
         key = archive.mark_not_modified(
@@ -396,6 +253,39 @@ async def _archive(run: _Run, candidate: Candidate, *, conditional: bool) -> Non
             run.emit(ItemResult(candidate.url, "unchanged", candidate.source, key))
         return
     run.emit(await _extract_and_store(run, candidate, page, refused=refused))
+
+
+def _download_failed(
+    run: _Run, candidate: Candidate, exc: FetchError, known: KnownUrl | None
+) -> ItemResult:
+    """Log a failed download. A permanent answer (404, 410, robots) to a URL a feed, sitemap
+    or listing page offered marks it `gone`: it is reported the first time, then skipped as
+    `gone` when it answers so again (it is re-checked on the slow schedule, see
+    `schedule.is_due`). A URL the user listed (a `urls` source, `archiver fetch`) keeps
+    failing aloud: only its user can take it out."""
+    gone = exc.reason in PERMANENT and _discovered(run, candidate)
+    again = gone and known is not None and known.kind == "gone"
+    outcome = "skipped" if again or exc.reason == "robots" else "failed"
+    record = exc.record or FetchRecord(url=candidate.url, fetched_at=run.now(), reason=exc.reason)
+    archive.record_failure(
+        run.db,
+        record,
+        reason=exc.reason,
+        message=str(exc),
+        source=candidate.source,
+        run_id=run.run_id,
+        outcome=outcome,
+    )
+    if gone:
+        archive.save_validators(run.db, candidate.url, "gone", record)
+    if again:
+        return ItemResult(candidate.url, "skipped", candidate.source, reason="gone")
+    return ItemResult(candidate.url, outcome, candidate.source, reason=exc.reason, message=str(exc))
+
+
+def _discovered(run: _Run, candidate: Candidate) -> bool:
+    """Whether a feed, sitemap or listing page offered the candidate (not the user)."""
+    return any(s.name == candidate.source and s.kind != "urls" for s in run.config.sources)
 
 
 async def _extract_and_store(

@@ -11,10 +11,15 @@ from archiver.settings import RecheckSettings
 
 def is_due(known: KnownUrl, lastmod: str | None, now: datetime, recheck: RecheckSettings) -> bool:
     """A known URL is due when its source dates it after our last check, or when its re-check
-    interval (by its age: published, else first seen) has passed."""
+    interval (by its age: published, else first seen) has passed. A URL that answered 404,
+    410 or was refused by robots.txt (`gone`) is due on the slowest interval, whatever its
+    age and its source's date: a dead link left in a feed is tried again, seldom."""
     checked = parse_datetime(known.last_checked)
     if checked is None:
         return True
+    if known.kind == "gone":
+        slowest = max((every for _, every in recheck.steps), default=None)
+        return slowest is not None and (now - checked).total_seconds() >= slowest
     changed = parse_datetime(lastmod)
     if changed and changed > checked:
         return True
@@ -24,8 +29,10 @@ def is_due(known: KnownUrl, lastmod: str | None, now: datetime, recheck: Recheck
 
 
 def is_new(known: KnownUrl | None) -> bool:
-    """Never downloaded as an article, nor refused as one."""
-    return known is None or (known.article_url is None and known.kind != "not_article")
+    """Never downloaded as an article, nor refused as one, nor found gone."""
+    return known is None or (
+        known.article_url is None and known.kind not in ("not_article", "gone")
+    )
 
 
 def skip_reason(
@@ -39,11 +46,13 @@ def skip_reason(
 ) -> str | None:
     """Why a candidate is not downloaded this run, or None to download it: watched URLs
     always (conditionally); a new one unless `over_cap` (`cap`); a page refused before
-    (`not_article`) or a known article (`not_due`) only when due."""
+    (`not_article`), a URL found gone (`gone`) or a known article (`not_due`) only when due."""
     if watched:
         return None
     if known is None or is_new(known):
         return "cap" if over_cap else None
     if is_due(known, lastmod, now, recheck):
         return None
-    return "not_article" if known.article_url is None else "not_due"
+    if known.article_url is None:
+        return "gone" if known.kind == "gone" else "not_article"
+    return "not_due"

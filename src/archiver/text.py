@@ -30,3 +30,20 @@ def paragraph_fingerprint(text: str) -> str:
 def collapse_spaces(text: str) -> str:
     """Runs of ASCII whitespace made one space; U+00A0 is kept as the page wrote it."""
     return _SPACES.sub(" ", text).strip(" ")
+
+
+def shingle_overlap(first: str, second: str, size: int = 4) -> float:
+    """How much two texts agree: the share of the shorter text's `size`-word shingles (runs
+    of consecutive words, case-folded) that the other text also has, from 0.0 to 1.0. A
+    text shorter than `size` words is one shingle of all its words."""
+
+    def shingles(text: str) -> set[tuple[str, ...]]:
+        words = _WORD.findall(text.casefold())
+        if len(words) <= size:
+            return {tuple(words)} if words else set()
+        return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+    a, b = shingles(first), shingles(second)
+    if not a or not b:
+        return 1.0 if a == b else 0.0
+    return len(a & b) / min(len(a), len(b))

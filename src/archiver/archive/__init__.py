@@ -21,7 +21,7 @@ from archiver.archive.reextractions import (
     log_reextraction_failure,
     stored_pages,
 )
-from archiver.archive.runs import finish_run, start_run
+from archiver.archive.runs import finish_run, record_refused_run, start_run
 from archiver.archive.schema import open_archive, schema_sql
 from archiver.archive.state import (
     forget_validators,
@@ -34,6 +34,7 @@ from archiver.archive.store import (
     SavedArticle,
     WriteBatch,
     mark_not_modified,
+    record_document,
     record_failure,
     save_article,
     save_extracted,
@@ -54,7 +55,9 @@ __all__ = [
     "open_archive",
     "recent_articles",
     "recent_refusals",
+    "record_document",
     "record_failure",
+    "record_refused_run",
     "save_article",
     "save_extracted",
     "save_validators",

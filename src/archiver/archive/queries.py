@@ -242,8 +242,12 @@ def recent_runs(db: Database, limit: int = 10) -> list[dict[str, Any]]:
     runs = list(db.query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", [limit]))
     for run in runs:
         run["errors"] = json.loads(run["errors"] or "[]")
+        run["skipped_by_reason"] = json.loads(run["skipped_by_reason"] or "{}")
         run["sources"] = [
-            {k: v for k, v in r.items() if k != "run_id"}
+            {
+                **{k: v for k, v in r.items() if k != "run_id"},
+                "skipped_by_reason": json.loads(r["skipped_by_reason"] or "{}"),
+            }
             for r in db.query(
                 "SELECT * FROM run_sources WHERE run_id = ? ORDER BY source", [run["id"]]
             )

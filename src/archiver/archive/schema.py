@@ -292,6 +292,15 @@ def m006_capture_headers(db: Database) -> None:
     )
 
 
+@migrations()
+def m007_skips_by_reason(db: Database) -> None:
+    """Each run's skips counted by reason, in all and per source, and per source a note
+    saying why it yielded nothing."""
+    db.table("runs").add_column("skipped_by_reason", str)
+    db.table("run_sources").add_column("skipped_by_reason", str)
+    db.table("run_sources").add_column("note", str)
+
+
 def open_archive(path: Path) -> Database:
     """Open (creating if needed) the archive at `path`, in WAL mode, migrated to the latest."""
     try:

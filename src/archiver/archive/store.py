@@ -30,7 +30,7 @@ from archiver.models import (
     iso_utc,
 )
 from archiver.models import content_hash as content_hash  # also the re-extraction's
-from archiver.text import paragraph_fingerprint
+from archiver.text import paragraph_fingerprint, shingle_overlap
 from archiver.urls import host_of, normalize_url, same_site
 
 ARTICLE_FIELDS = (
@@ -43,6 +43,10 @@ ARTICLE_FIELDS = (
     "canonical_url",
     "image",
 )
+
+# A canonical link merges a page into another page's article only when this share of their
+# 4-word shingles agree (`text.shingle_overlap`); else the page keeps its own key.
+CANONICAL_AGREEMENT = 0.5
 
 
 class WriteBatch:
@@ -142,8 +146,8 @@ def save_extracted(
     new article, a new revision, or only a new check time. Known raw pages are not stored
     again."""
     now = iso_utc(page.record.fetched_at)
-    key = article_key(done.article, page.final_url)
     conn = db.conn
+    key, refused = _checked_key(conn, done.article, page.final_url)
     try:
         with db.atomic():
             conn.execute(
@@ -159,11 +163,41 @@ def save_extracted(
             save_validators_in_transaction(db, normalize_url(page.url), "article", page.record)
             save_capture(conn, key, page.record, done.raw_sha256, outcome, source, run_id)
             _log_fetch(
-                conn, page.record, outcome=outcome, article_url=key, source=source, run_id=run_id
+                conn,
+                page.record,
+                outcome=outcome,
+                article_url=key,
+                source=source,
+                run_id=run_id,
+                reason="canonical_refused" if refused else None,
+                error=refused,
             )
     except sqlite3.Error as exc:
         raise StoreError(f"cannot store {page.url}: {exc}") from exc
     return SavedArticle(url=key, outcome=outcome)
+
+
+def _checked_key(
+    conn: sqlite3.Connection, article: Article, page_url: str
+) -> tuple[str, str | None]:
+    """The article's key, and why its canonical claim was refused (None when it was not).
+
+    A canonical link is a claim: it merges this page into an article another page stored
+    only when their texts agree; else the page is stored under its own URL, and the claim
+    stays in its `canonical_url` and in the fetch log."""
+    key, fetched = article_key(article, page_url), normalize_url(page_url)
+    if key == fetched:
+        return key, None
+    row = conn.execute("SELECT fetched_url, text FROM articles WHERE url = ?", [key]).fetchone()
+    if row is None or row[0] in (None, fetched):
+        return key, None  # nothing there yet, or an earlier version of this same page
+    agreement = shingle_overlap(article.text, row[1] or "")
+    if agreement >= CANONICAL_AGREEMENT:
+        return key, None
+    return fetched, (
+        f"canonical link to {key} refused: the texts share {agreement:.0%} of their "
+        f"4-word shingles (under {CANONICAL_AGREEMENT:.0%})"
+    )
 
 
 _ARTICLE_COLUMNS = (
@@ -371,6 +405,17 @@ def template_fingerprints(db: Database, host: str, min_pages: int) -> frozenset[
         "SELECT fingerprint FROM templates WHERE host = ? AND pages >= ?", [host, min_pages]
     )
     return frozenset(r[0] for r in rows)
+
+
+def record_document(
+    db: Database, record: FetchRecord, *, source: str | None = None, run_id: int | None = None
+) -> None:
+    """Log a feed, sitemap or listing page downloaded and read (outcome `read`)."""
+    try:
+        with db.atomic():
+            _log_fetch(db.conn, record, outcome="read", source=source, run_id=run_id)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot log the download of {record.url}: {exc}") from exc
 
 
 def mark_not_modified(

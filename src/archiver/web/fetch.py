@@ -370,6 +370,8 @@ def _check_response(
     if status >= 400:
         retry_after = _retry_after(response.headers.get("retry-after"))
         raise fail(f"http_{status}", response.reason_phrase, retry_after)
+    if 300 <= status < 400:  # httpx follows a 3xx with a Location; this one has none
+        raise fail("bad_redirect", f"{status} {response.reason_phrase} without a Location header")
     if html_only:
         ctype = (response.headers.get("content-type") or "").split(";")[0].strip().lower()
         if ctype and ctype not in HTML_TYPES:
