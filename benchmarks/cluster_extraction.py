@@ -91,7 +91,7 @@ def main() -> None:
                 n_workers=args.workers,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",
                 host="127.0.0.1",
             ) as cluster,
             DaskExecutor(cluster.scheduler_address, timeout=60) as executor,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver.archive import queries, schema, store
+from archiver.archive import fetchlog, queries, schema, store
 from archiver.errors import StoreError
 from archiver.models import Article, FetchRecord, Page
 from archiver.text import shingle_overlap
@@ -112,7 +112,7 @@ def test_a_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monke
     def broken(*args: object, **kwargs: object) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(store, "_log_fetch", broken)
+    monkeypatch.setattr(store, "log_fetch", broken)
     with pytest.raises(StoreError, match="disk I/O error"):
         store.save_article(db, ARTICLE, page())
     for table in ("articles", "raw_pages", "article_urls", "fetches"):
@@ -160,7 +160,7 @@ def test_failures_are_logged(tmp_path: Path) -> None:
     """A failed attempt is a fetch-log row with its reason."""
     db = schema.open_archive(tmp_path / "a.db")
     record = FetchRecord(url="https://x.test/", fetched_at=datetime.now(UTC), status=404)
-    store.record_failure(db, record, reason="http_404", message="https://x.test/: http_404")
+    fetchlog.record_failure(db, record, reason="http_404", message="https://x.test/: http_404")
     assert list(db.query("select outcome, reason, status from fetches")) == [
         {"outcome": "failed", "reason": "http_404", "status": 404}
     ]

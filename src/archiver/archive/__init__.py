@@ -1,7 +1,9 @@
 """The archive: the only package that talks SQL (sqlite-utils underneath).
 
     schema         tables, migrations, opening an archive (WAL, busy timeout)
-    store          articles, revisions, raw pages, article URLs, the fetch log, templates
+    store          articles, revisions, raw pages, article URLs
+    fetchlog       the fetch log, and each capture's status line and headers
+    templates      paragraph fingerprints and the site templates learned from them
     state          url_state: HTTP validators, and what the archive knows of a URL
     runs           runs and run_sources
     reextractions  stored pages read back, re-extraction applied and logged
@@ -15,6 +17,7 @@ for the read side; the rest is private to it.
 
 from sqlite_utils import Database
 
+from archiver.archive.fetchlog import record_document, record_failure
 from archiver.archive.reextractions import (
     StoredPage,
     apply_reextraction,
@@ -34,12 +37,10 @@ from archiver.archive.store import (
     SavedArticle,
     WriteBatch,
     mark_not_modified,
-    record_document,
-    record_failure,
     save_article,
     save_extracted,
-    template_fingerprints,
 )
+from archiver.archive.templates import template_fingerprints
 
 __all__ = [
     "Database",

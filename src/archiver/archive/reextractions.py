@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from archiver.archive.store import ARTICLE_FIELDS, content_hash, save_paragraphs
+from archiver.archive.store import ARTICLE_FIELDS, content_hash
+from archiver.archive.templates import save_paragraphs
 from archiver.errors import StoreError
 from archiver.models import Article, iso_utc
 from archiver.urls import host_of

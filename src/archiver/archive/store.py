@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from archiver import __version__
+from archiver.archive.fetchlog import log_fetch, save_capture
 from archiver.archive.state import save_validators_in_transaction
+from archiver.archive.templates import save_paragraphs
 from archiver.errors import StoreError
 from archiver.models import (
     RAW_ZLIB_LEVEL,
@@ -30,7 +32,7 @@ from archiver.models import (
     iso_utc,
 )
 from archiver.models import content_hash as content_hash  # also the re-extraction's
-from archiver.text import paragraph_fingerprint, shingle_overlap
+from archiver.text import shingle_overlap
 from archiver.urls import host_of, normalize_url, same_site
 
 ARTICLE_FIELDS = (
@@ -162,7 +164,7 @@ def save_extracted(
                 _remember_url(conn, alias, key, now)
             save_validators_in_transaction(db, normalize_url(page.url), "article", page.record)
             save_capture(conn, key, page.record, done.raw_sha256, outcome, source, run_id)
-            _log_fetch(
+            log_fetch(
                 conn,
                 page.record,
                 outcome=outcome,
@@ -271,88 +273,6 @@ def _write_article(
     return "changed"
 
 
-def record_failure(
-    db: Database,
-    record: FetchRecord,
-    *,
-    reason: str,
-    message: str,
-    source: str | None = None,
-    run_id: int | None = None,
-    outcome: str = "failed",
-) -> None:
-    """Log a failed (or skipped) attempt, download or extraction, in the fetch log."""
-    try:
-        with db.atomic():
-            _log_fetch(
-                db.conn,
-                record,
-                outcome=outcome,
-                reason=reason,
-                error=message,
-                source=source,
-                run_id=run_id,
-            )
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot log failure of {record.url}: {exc}") from exc
-
-
-_FETCH_COLUMNS = (
-    "url",
-    "final_url",
-    "status",
-    "content_type",
-    "bytes",
-    "etag",
-    "last_modified",
-    "fetched_at",
-    "elapsed",
-    "outcome",
-    "reason",
-    "error",
-    "article_url",
-    "source",
-    "run_id",
-)
-_LOG_FETCH = (
-    f"INSERT INTO fetches ({', '.join(_FETCH_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_FETCH_COLUMNS))})"
-)
-
-
-def _log_fetch(
-    conn: sqlite3.Connection,
-    record: FetchRecord,
-    *,
-    outcome: str,
-    article_url: str | None = None,
-    reason: str | None = None,
-    error: str | None = None,
-    source: str | None = None,
-    run_id: int | None = None,
-) -> None:
-    conn.execute(
-        _LOG_FETCH,
-        [
-            record.url,
-            record.final_url,
-            record.status,
-            record.content_type,
-            record.bytes,
-            record.etag,
-            record.last_modified,
-            iso_utc(record.fetched_at),
-            round(record.elapsed, 4),
-            outcome,
-            reason or record.reason,
-            error or record.error,
-            article_url,
-            source,
-            run_id,
-        ],
-    )
-
-
 def _remember_url(conn: sqlite3.Connection, url: str, key: str, now: str) -> None:
     conn.execute(
         "INSERT INTO article_urls (url, article_url, first_seen, last_seen) VALUES (?, ?, ?, ?) "
@@ -360,62 +280,6 @@ def _remember_url(conn: sqlite3.Connection, url: str, key: str, now: str) -> Non
         "last_seen = excluded.last_seen",
         [url, key, now, now],
     )
-
-
-def save_paragraphs(db: Database, key: str, article: Article, now: str) -> None:
-    """Record which paragraphs (by fingerprint) the article has, and count each one's pages
-    per host: a paragraph on many pages of a site is that site's template."""
-    conn = db.conn
-    host = host_of(key)
-    old = {
-        r[0]
-        for r in conn.execute(
-            "SELECT fingerprint FROM article_paragraphs WHERE article_url = ?", [key]
-        )
-    }
-    new = set(article.paragraph_fingerprints)
-    gone, added = sorted(old - new), sorted(new - old)
-    conn.executemany(
-        "DELETE FROM article_paragraphs WHERE article_url = ? AND fingerprint = ?",
-        [(key, f) for f in gone],
-    )
-    conn.executemany(
-        "UPDATE templates SET pages = pages - 1 WHERE host = ? AND fingerprint = ?",
-        [(host, f) for f in gone],
-    )
-    if not added:
-        return
-    samples = {paragraph_fingerprint(p): p[:300] for p in article.text.split("\n\n")}
-    conn.executemany(
-        "INSERT INTO article_paragraphs (article_url, fingerprint, host) VALUES (?, ?, ?)",
-        [(key, f, host) for f in added],
-    )
-    conn.executemany(
-        "INSERT INTO templates (host, fingerprint, pages, sample, first_seen, last_seen) "
-        "VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT(host, fingerprint) DO UPDATE SET "
-        "pages = pages + 1, last_seen = excluded.last_seen, "
-        "sample = coalesce(templates.sample, excluded.sample)",
-        [(host, f, samples.get(f), now, now) for f in added],
-    )
-
-
-def template_fingerprints(db: Database, host: str, min_pages: int) -> frozenset[str]:
-    """Fingerprints of the paragraphs seen on at least `min_pages` pages of `host`."""
-    rows = db.conn.execute(
-        "SELECT fingerprint FROM templates WHERE host = ? AND pages >= ?", [host, min_pages]
-    )
-    return frozenset(r[0] for r in rows)
-
-
-def record_document(
-    db: Database, record: FetchRecord, *, source: str | None = None, run_id: int | None = None
-) -> None:
-    """Log a feed, sitemap or listing page downloaded and read (outcome `read`)."""
-    try:
-        with db.atomic():
-            _log_fetch(db.conn, record, outcome="read", source=source, run_id=run_id)
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot log the download of {record.url}: {exc}") from exc
 
 
 def mark_not_modified(
@@ -443,7 +307,7 @@ def mark_not_modified(
                 )
                 save_capture(conn, article_url, record, None, "unchanged", source, run_id)
             conn.execute("UPDATE url_state SET last_fetched = ? WHERE url = ?", [now, key])
-            _log_fetch(
+            log_fetch(
                 conn,
                 record,
                 outcome="unchanged",
@@ -454,44 +318,3 @@ def mark_not_modified(
     except sqlite3.Error as exc:
         raise StoreError(f"cannot record the check of {url}: {exc}") from exc
     return article_url
-
-
-def save_capture(
-    conn: sqlite3.Connection,
-    key: str,
-    record: FetchRecord,
-    raw_sha: str | None,
-    outcome: str,
-    source: str | None,
-    run_id: int | None,
-) -> None:
-    """Keep one capture of article `key` (table `captures`): the response's status line
-    and headers as fetched, and its body's raw page (None for a 304), for WARC export."""
-    conn.execute(
-        "INSERT INTO captures (article_url, fetched_at, url, raw_sha256, outcome, status, "
-        "http_version, reason_phrase, headers, source, run_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            key,
-            iso_utc(record.fetched_at),
-            record.final_url or record.url,
-            raw_sha,
-            outcome,
-            record.status,
-            record.http_version,
-            record.reason_phrase,
-            json.dumps(record.headers or _known_headers(record), ensure_ascii=False),
-            source,
-            run_id,
-        ],
-    )
-
-
-def _known_headers(record: FetchRecord) -> list[tuple[str, str]]:
-    """What the fetch log knows of a response's headers, when they were not kept."""
-    known = (
-        ("Content-Type", record.content_type),
-        ("ETag", record.etag),
-        ("Last-Modified", record.last_modified),
-    )
-    return [(name, value) for name, value in known if value]
