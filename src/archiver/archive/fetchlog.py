@@ -10,26 +10,7 @@ import sqlite3
 from sqlite_utils import Database
 
 from archiver.errors import StoreError
-from archiver.models import (
-    FetchRecord,
-    iso_utc,
-)
-from archiver.models import content_hash as content_hash  # also the re-extraction's
-
-ARTICLE_FIELDS = (
-    "title",
-    "author",
-    "published",
-    "sitename",
-    "language",
-    "description",
-    "canonical_url",
-    "image",
-)
-
-# A canonical link merges a page into another page's article only when this share of their
-# 4-word shingles agree (`text.shingle_overlap`); else the page keeps its own key.
-CANONICAL_AGREEMENT = 0.5
+from archiver.models import FetchRecord, iso_utc
 
 
 def record_failure(

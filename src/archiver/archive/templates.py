@@ -5,27 +5,9 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from archiver.models import (
-    Article,
-)
-from archiver.models import content_hash as content_hash  # also the re-extraction's
+from archiver.models import Article
 from archiver.text import paragraph_fingerprint
 from archiver.urls import host_of
-
-ARTICLE_FIELDS = (
-    "title",
-    "author",
-    "published",
-    "sitename",
-    "language",
-    "description",
-    "canonical_url",
-    "image",
-)
-
-# A canonical link merges a page into another page's article only when this share of their
-# 4-word shingles agree (`text.shingle_overlap`); else the page keeps its own key.
-CANONICAL_AGREEMENT = 0.5
 
 
 def save_paragraphs(db: Database, key: str, article: Article, now: str) -> None:
