@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver.archive import fetchlog, queries, schema, store
+from archiver.archive import fetchlog, queries, reextractions, schema, store
 from archiver.errors import StoreError
 from archiver.models import Article, FetchRecord, Page
 from archiver.text import shingle_overlap
@@ -297,3 +297,24 @@ def test_a_canonical_claim_with_the_same_text_merges(tmp_path: Path) -> None:
 def test_shingle_overlap(first: str, second: str, agree: bool) -> None:
     """Texts agree when half the shorter one's 4-word shingles are in the other."""
     assert (shingle_overlap(first, second) >= store.CANONICAL_AGREEMENT) is agree
+
+
+def test_reextraction_keeps_what_the_page_no_longer_says(tmp_path: Path) -> None:
+    """A field the page does not yield (a feed's summary) survives `reextract`, and the log
+    says it was kept; a field the page now says differently is updated."""
+    db = schema.open_archive(tmp_path / "a.db")
+    from_feed = replace(ARTICLE, description="Le résumé du flux.")
+    key = store.save_article(db, from_feed, page()).url
+    at = datetime(2024, 4, 1, tzinfo=UTC)
+    assert reextractions.apply_reextraction(db, key, ARTICLE, at=at, extractor="t") is False
+    row = db.execute("select description from articles").fetchone()
+    assert row == ("Le résumé du flux.",)
+    assert db.execute("select changed, reason from reextractions").fetchall() == [
+        ("[]", "kept: description")
+    ]
+    retitled = replace(ARTICLE, title="Nouveau titre", description=None)
+    assert reextractions.apply_reextraction(db, key, retitled, at=at, extractor="t") is True
+    assert db.execute("select title, description from articles").fetchone() == (
+        "Nouveau titre",
+        "Le résumé du flux.",
+    )

@@ -7,7 +7,7 @@ import json
 import sqlite3
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -49,24 +49,28 @@ def apply_reextraction(
     db: Database, url: str, article: Article, *, at: datetime, extractor: str
 ) -> bool:
     """Replace an article's extracted fields in place (not a new revision) and log it;
-    returns whether anything changed."""
+    returns whether anything changed. A field the page no longer yields keeps what the
+    archive knew (a feed's title or summary, an earlier author): re-extraction never loses
+    metadata, and the log says which fields were kept (`reason` "kept: ...")."""
     rows = list(db.table("articles").rows_where("url = ?", [url]))
     if not rows:
         return False
     old = rows[0]
     new: dict[str, Any] = {f: getattr(article, f) for f in ARTICLE_FIELDS if f != "canonical_url"}
+    kept = sorted(f for f, v in new.items() if not v and old.get(f))
+    new.update({f: old[f] for f in kept})
     new.update(
         text=article.text,
         tags=json.dumps(list(article.tags), ensure_ascii=False),
         word_count=article.word_count,
-        content_hash=content_hash(article),
+        content_hash=content_hash(replace(article, title=new["title"])),
     )
     changed = sorted(k for k, v in new.items() if old.get(k) != v)
     try:
         with db.atomic():
             db.table("articles").update(url, {**new, "extractor": extractor})
             save_paragraphs(db, url, article, iso_utc(at))
-            if changed:
+            if changed or kept:
                 db.table("reextractions").insert(
                     {
                         "article_url": url,
@@ -75,6 +79,7 @@ def apply_reextraction(
                         "old_hash": old["content_hash"],
                         "new_hash": new["content_hash"],
                         "changed": json.dumps(changed),
+                        "reason": f"kept: {', '.join(kept)}" if kept else None,
                     }
                 )
     except sqlite3.Error as exc:
