@@ -35,14 +35,13 @@ def invoke(*args: str | Path) -> Result:
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
-@pytest.fixture
-def archive(server: FixtureServer, tmp_path: Path) -> tuple[Path, FixtureServer]:
-    """An archive built by the real pipeline: five articles, one of them edited once, and a
-    run with a failure."""
-    for path, name in PAGES_SERVED.items():
-        server.routes[path] = Route(200, (PAGES / f"{name}.html").read_bytes(), HTML)
+def run_twice(
+    server: FixtureServer, tmp_path: Path, paths: list[str]
+) -> tuple[Path, FixtureServer]:
+    """Two runs of the real pipeline over `paths` and a 404 (`/gone`), `/story` edited
+    between them: the archive they leave."""
     config = tmp_path / "config.toml"
-    urls = ", ".join(f'"{server.url(p)}"' for p in [*PAGES_SERVED, "/gone"])
+    urls = ", ".join(f'"{server.url(p)}"' for p in [*paths, "/gone"])
     config.write_text(
         f"[fetch]\nper_host_delay = 0\nallow_private_addresses = true\n[extract]\nworkers = 0\n"
         f'[[sources]]\nname = "watched"\nurls = [{urls}]\n',
@@ -52,6 +51,15 @@ def archive(server: FixtureServer, tmp_path: Path) -> tuple[Path, FixtureServer]
     server.routes["/story"] = Route(200, (PAGES / "changed-v2.html").read_bytes(), HTML)
     invoke("run", "--config", config)
     return tmp_path / "archive.db", server
+
+
+@pytest.fixture
+def archive(server: FixtureServer, tmp_path: Path) -> tuple[Path, FixtureServer]:
+    """An archive built by the real pipeline: five articles, one of them edited once, and a
+    run with a failure."""
+    for path, name in PAGES_SERVED.items():
+        server.routes[path] = Route(200, (PAGES / f"{name}.html").read_bytes(), HTML)
+    return run_twice(server, tmp_path, [*PAGES_SERVED])
 
 
 def search(db: Path, *args: str) -> list[dict[str, Any]]:
@@ -326,17 +334,7 @@ def reading_archive(server: FixtureServer, tmp_path: Path) -> tuple[Path, Fixtur
     for path, body in READING_PAGES.items():
         server.routes[path] = Route(200, body, HTML)
     server.routes["/story"] = Route(200, (PAGES / "changed-v1.html").read_bytes(), HTML)
-    config = tmp_path / "config.toml"
-    urls = ", ".join(f'"{server.url(p)}"' for p in [*READING_PAGES, "/story", "/gone"])
-    config.write_text(
-        f"[fetch]\nper_host_delay = 0\nallow_private_addresses = true\n[extract]\nworkers = 0\n"
-        f'[[sources]]\nname = "watched"\nurls = [{urls}]\n',
-        encoding="utf-8",
-    )
-    assert invoke("run", "--config", config).exit_code == 1  # /gone is a 404
-    server.routes["/story"] = Route(200, (PAGES / "changed-v2.html").read_bytes(), HTML)
-    invoke("run", "--config", config)
-    return tmp_path / "archive.db", server
+    return run_twice(server, tmp_path, [*READING_PAGES, "/story"])
 
 
 @pytest.fixture
