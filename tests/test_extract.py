@@ -6,13 +6,12 @@ import json
 import random
 from pathlib import Path
 
-import lxml.html
 import pytest
 from lxml import etree
 from selectolax.lexbor import LexborHTMLParser
 
 from archiver.errors import ExtractError, NotAnArticle
-from archiver.extraction.blocks import html_blocks, walk
+from archiver.extraction.blocks import walk
 from archiver.extraction.clean import clean_tree, is_furniture_name
 from archiver.extraction.extract import _looks_wrong, extract_article
 from archiver.extraction.gate import Signals
@@ -231,19 +230,6 @@ def test_list_item_keeps_its_text_before_a_nested_list() -> None:
         "After the list.",
     ]
     assert blocks[0].link_chars == len("running")
-
-
-def test_second_opinion_text_is_spaced_as_rendered() -> None:
-    """Readability's loose text: no space is added before a comma after a link, none inside
-    a word split by markup, and one between two boxes."""
-    root = lxml.html.fromstring(
-        "<div>Some <a>link</a>, more<aside>Box</aside>next <b>Hel</b>lo<p>para</p>tail</div>"
-    )
-    assert [b.text for b in html_blocks(root)] == [
-        "Some link, more Box next Hello",
-        "para",
-        "tail",
-    ]
 
 
 def test_a_line_break_parts_words() -> None:

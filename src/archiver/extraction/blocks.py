@@ -1,4 +1,4 @@
-"""Text blocks from what the extractors return: trafilatura's XML and readability's HTML
+"""Text blocks from what trafilatura returns (its XML)
 become ordered paragraphs, headings, list items and table rows, spaced as a reader sees them
 (a line break parts words, a link inside a sentence does not)."""
 
@@ -16,17 +16,6 @@ NBSP_MARK = "\u01c2"
 _BLOCK_TAGS = frozenset({"p", "head", "item", "row", "quote", "code"})
 # trafilatura's inline elements: highlighting, links, line breaks, deletions, images.
 _INLINE_TAGS = frozenset({"hi", "ref", "lb", "del", "graphic", "span"})
-_HTML_LEAVES = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "dt", "dd", "tr"})
-_HTML_INLINE = frozenset(
-    {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "font", "i"}
-    | {"img", "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup"}
-    | {"time", "u", "var"}
-)
-_HTML_CONTAINERS = frozenset({"p", "ul", "ol", "dl", "table", "blockquote", "div", "section"})
-_HTML_BREAKS = frozenset(
-    {"div", "section", "article", "main", "header", "blockquote", "ul", "ol", "dl", "table"}
-    | {"tbody", "thead", "tfoot", "figure", "br", "hr"}
-)
 LAYOUT_CELL_WORDS = 80  # a data table's cell is rarely longer than this
 
 
@@ -114,44 +103,6 @@ def _block(element: Any) -> Block:
     text = collapse(element.xpath("string()"))
     link_chars = sum(len(collapse(r.xpath("string()"))) for r in element.iter("ref"))
     return Block(text, link_chars)
-
-
-def html_blocks(element: Any) -> Iterator[Block]:
-    """Blocks of an HTML fragment: leaf blocks whole, loose text between blocks as paragraphs."""
-    pending: list[str] = [element.text or ""]
-    for child in element:
-        tag = child.tag if isinstance(child.tag, str) else ""
-        if tag in _HTML_LEAVES and not any(
-            isinstance(d.tag, str) and d.tag in _HTML_CONTAINERS for d in child.iterdescendants()
-        ):
-            yield from _loose(pending)
-            yield _html_block(child)
-        elif tag in _HTML_BREAKS or tag in _HTML_LEAVES:
-            yield from _loose(pending)
-            yield from html_blocks(child)
-        elif tag in _HTML_INLINE:
-            pending.append(child.text_content())
-        elif tag:
-            pending.append(f" {child.text_content()} ")  # another box: words do not run on
-        pending.append(child.tail or "")
-    yield from _loose(pending)
-
-
-def _html_block(element: Any) -> Block:
-    if element.tag == "tr":
-        cells = [c for c in element if isinstance(c.tag, str)]
-        text = " | ".join(t for t in (collapse(c.text_content()) for c in cells) if t)
-    else:
-        text = collapse(element.text_content())
-    link_chars = sum(len(collapse(a.text_content())) for a in element.iter("a"))
-    return Block(text, link_chars)
-
-
-def _loose(pending: list[str]) -> Iterator[Block]:
-    text = collapse("".join(pending))  # the pieces are adjacent in the document
-    pending.clear()
-    if text:
-        yield Block(text, 0)
 
 
 def collapse(text: str) -> str:
