@@ -210,6 +210,14 @@ def clean_tree(tree: LexborHTMLParser, *, thorough: bool = True) -> int:
     return chars
 
 
+def remove_questions(tree: LexborHTMLParser) -> None:
+    """Remove only the boxes that ask the reader something (a consent wall with its toggles),
+    scripts and all else left: the page as served, for plain trafilatura."""
+    _mark_questions(tree)
+    for node in tree.css(f"[{ASKS}]"):
+        node.decompose()
+
+
 def _mark_questions(tree: LexborHTMLParser) -> None:
     """Mark the dialogs, modals and consent boxes that ask the reader something (toggles, or
     several buttons in a short box), before the controls themselves are stripped."""

@@ -40,6 +40,7 @@ ARTICLE_TYPES = frozenset(
         "liveblogposting",
     }
 )
+DISCUSSION_TYPES = ("discussionforumposting", "qapage")
 _CDATA = re.compile(r"^\s*(?://\s*)?(?:<!\[CDATA\[|<!--)|(?://\s*)?(?:\]\]>|-->)\s*$")
 MAX_HEADINGS = 3
 _HEADING_MARKS = " ¶#§¶"  # the permalink marks documentation generators append
@@ -58,6 +59,10 @@ class PageMetadata:
     canonical_url: str | None = None
     image: str | None = None
     tags: tuple[str, ...] = ()
+    # What the page says it is: "discussion" (a JSON-LD DiscussionForumPosting or QAPage: a
+    # forum thread, whose posts are its text), "article" (`og:type` article, a JSON-LD
+    # Article or BlogPosting), or None.
+    declared_type: str | None = None
 
 
 def read_metadata(tree: LexborHTMLParser, url: str | None) -> PageMetadata:
@@ -106,7 +111,18 @@ def read_metadata(tree: LexborHTMLParser, url: str | None) -> PageMetadata:
             _first(metas.get("og:image"), _image(ld.get("image")), metas.get("twitter:image")), url
         ),
         tags=_tags(tree, ld),
+        declared_type=_declared_type(metas, ld, objects),
     )
+
+
+def _declared_type(
+    metas: dict[str, str], ld: dict[str, Any], objects: list[dict[str, Any]]
+) -> str | None:
+    if any(_is_type(o, kind) for o in objects for kind in DISCUSSION_TYPES):
+        return "discussion"
+    if ld or metas.get("og:type", "").lower() == "article":
+        return "article"
+    return None
 
 
 def _declared_language(
