@@ -504,3 +504,14 @@ def test_a_declared_forum_thread_keeps_its_posts() -> None:
     )
     article = extract_article(html, "https://forum.example.com/topic/1")
     assert "Post 5: the new interface" in article.text
+
+
+def test_a_forum_thread_declared_in_microdata_is_a_discussion() -> None:
+    """`itemtype=".../QAPage"` declares a thread as JSON-LD does; a page of `Comment`
+    microdata alone does not."""
+    from archiver.extraction.metadata import read_metadata
+
+    qa = "<html><body><div itemscope itemtype='https://schema.org/QAPage'>q</div></body></html>"
+    assert read_metadata(LexborHTMLParser(qa), None).declared_type == "discussion"
+    comments = qa.replace("QAPage", "Comment")
+    assert read_metadata(LexborHTMLParser(comments), None).declared_type is None

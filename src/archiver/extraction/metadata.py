@@ -41,6 +41,7 @@ ARTICLE_TYPES = frozenset(
     }
 )
 DISCUSSION_TYPES = ("discussionforumposting", "qapage")
+DISCUSSION_MICRODATA = "[itemtype$='/DiscussionForumPosting' i], [itemtype$='/QAPage' i]"
 _CDATA = re.compile(r"^\s*(?://\s*)?(?:<!\[CDATA\[|<!--)|(?://\s*)?(?:\]\]>|-->)\s*$")
 MAX_HEADINGS = 3
 _HEADING_MARKS = " ¶#§¶"  # the permalink marks documentation generators append
@@ -111,14 +112,19 @@ def read_metadata(tree: LexborHTMLParser, url: str | None) -> PageMetadata:
             _first(metas.get("og:image"), _image(ld.get("image")), metas.get("twitter:image")), url
         ),
         tags=_tags(tree, ld),
-        declared_type=_declared_type(metas, ld, objects),
+        declared_type=_declared_type(tree, metas, ld, objects),
     )
 
 
 def _declared_type(
-    metas: dict[str, str], ld: dict[str, Any], objects: list[dict[str, Any]]
+    tree: LexborHTMLParser,
+    metas: dict[str, str],
+    ld: dict[str, Any],
+    objects: list[dict[str, Any]],
 ) -> str | None:
     if any(_is_type(o, kind) for o in objects for kind in DISCUSSION_TYPES):
+        return "discussion"
+    if tree.css_first(DISCUSSION_MICRODATA) is not None:
         return "discussion"
     if ld or metas.get("og:type", "").lower() == "article":
         return "article"
