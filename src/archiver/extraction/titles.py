@@ -22,6 +22,9 @@ from urllib.parse import urlsplit
 _SEPARATOR = re.compile(r"\s+(?:[|–—·•~/]|::|-{1,2})\s+|\s*\|\s*")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 _NOT_ALNUM = re.compile(r"[\W_]+")
+# Characters that are not text: bidi and zero-width marks, the soft hyphen, and the private
+# use area icon fonts draw their glyphs from ("Playbooks\uf0c1").
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ue000-\uf8ff]")
 _WORD = re.compile(r"\w+")
 # Host labels that say nothing of whose site it is.
 _GENERIC_LABELS = frozenset(
@@ -105,36 +108,63 @@ def headline(
     visible first-level headings, `site_names` the names the site declares."""
     names = {compressed(n) for n in site_names if n and not is_url(n)} - {""}
     labels = host_labels(url)
-    title = title_tag or ""
+    title = _visible(title_tag or "")
+    others, h1s = [_visible(o) for o in others], [_visible(h) for h in h1s]
     core, site = _cut_site(title, names, labels) if title else ("", None)
     declared = [_cut_site(o, names, labels)[0] for o in others if o]
     headings = [_cut_site(h, names, labels)[0] for h in h1s]
     headings = [h for h in headings if compressed(h) and not _is_site(h, names, labels)]
     if site:
         headings = [h for h in headings if compressed(h) != compressed(site)]
-    parts = _SEPARATOR.split(title) if title else []
-    # A heading or a declared title that is `<title>` without some of its outer parts shows
-    # those parts to be the site's name (or its section), whatever they say; the one that
-    # leaves out most is taken.
-    spans = [(s, c) for c in (*headings, *declared) if (s := _outer_span(parts, c)) is not None]
-    if spans:
-        span, core = min(spans, key=lambda found: found[0][1] - found[0][0])
-        site = site or _joined_rest(parts, span)
-    # The visible headline wins: one that `<title>` or a declared title agrees with, else
-    # the first, unless it is a fragment of `<title>` ("Index funds" on "Index Funds: How to
-    # Invest") or shares no words with it (a slogan: "You deserve to be happy.").
+    core, site = _shown_core(title, core, site, [*headings, *declared])
+    found = _reconciled(core, declared, headings)
+    return (found, site) if found else (None, None)
+
+
+def _shown_core(
+    title: str, core: str, site: str | None, candidates: list[str]
+) -> tuple[str, str | None]:
+    """A heading or a declared title that is `<title>` without some of its outer parts shows
+    those parts to be the site's name (or its section), whatever they say; the one that
+    leaves out most is taken (in `<title>`'s own spelling)."""
+    pieces = _pieces(title)
+    parts = [p[0] for p in pieces]
+    spans = [s for c in candidates if (s := _outer_span(parts, c)) is not None]
+    if not spans:
+        return core, site
+    start, end = min(spans, key=lambda span: span[1] - span[0])
+    shown = title[pieces[start][1] : pieces[end - 1][2]].strip()
+    return shown, site or _joined_rest(parts, (start, end))
+
+
+def _reconciled(core: str, declared: list[str], headings: list[str]) -> str | None:
+    """The visible headline wins: one that `<title>` or a declared title agrees with (in the
+    plainest of their spellings), else the first, unless it is a fragment of `<title>`
+    ("Index funds" on "Index Funds: How to Invest") or shares no words with it (a slogan:
+    "You deserve to be happy.")."""
     agreed = {compressed(t) for t in (core, *declared) if t}
     for h1 in headings:
         if compressed(h1) in agreed:
-            return h1, site
+            same = [t for t in (h1, core, *declared) if t and compressed(t) == compressed(h1)]
+            return min(same, key=_non_ascii)
     if headings and core:
         first = headings[0]
         if max(_overlap(first, t) for t in (core, *declared) if t) < MIN_OVERLAP:
-            return core, site
+            return core
     for candidate in (*headings[:1], core, *declared):
         if candidate:
-            return candidate, site
-    return None, None
+            return candidate
+    return None
+
+
+def _visible(text: str) -> str:
+    """`text` without the characters that are not text, spaces collapsed."""
+    return " ".join(_INVISIBLE.sub("", text).split()) if _INVISIBLE.search(text) else text
+
+
+def _non_ascii(text: str) -> int:
+    """How many typographic characters a spelling uses (’ for ', “ for ")."""
+    return sum(not c.isascii() for c in text)
 
 
 def _overlap(a: str, b: str) -> float:
@@ -171,6 +201,11 @@ def _cut_site(text: str, names: set[str], labels: tuple[str, ...]) -> tuple[str,
     """`text` without its first or last parts that are the site's name."""
     pieces = list(_pieces(text))
     removed: str | None = None
+    # "Headline | Site – its slogan": the site's name and what follows it go.
+    named = [i for i in range(1, len(pieces) - 1) if _is_site(pieces[i][0], names, labels)]
+    if named and not _is_site(pieces[0][0], names, labels):
+        removed = pieces[named[0]][0]
+        pieces = pieces[: named[0]]
     while len(pieces) > 1:
         if _is_site(pieces[-1][0], names, labels):
             removed = pieces.pop()[0]
@@ -204,6 +239,11 @@ def _is_site(part: str, names: set[str], labels: tuple[str, ...]) -> bool:
             return True
         if len(name) >= MIN_LABEL_CHARS and name in key:
             return True
+    # A name the host spells by its initials: "Occupational Safety and Health Administration"
+    # on osha.gov.
+    initials = "".join(w[0] for w in _WORD.findall(part) if w[0].isupper()).casefold()
+    if len(initials) >= MIN_LABEL_CHARS and (initials in labels or initials in names):
+        return True
     # The host's name must be most of the part: "Harvard Health" on health.harvard.edu, not
     # "Mental health" on health.example.org.
     return any(

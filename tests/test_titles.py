@@ -1,0 +1,83 @@
+"""Headline titles: each rule of `extraction/titles.py` on a page where it fires and one where
+it must not (small pages written for these tests, several languages)."""
+
+from __future__ import annotations
+
+from selectolax.lexbor import LexborHTMLParser
+
+from archiver.extraction.metadata import PageMetadata, read_metadata
+
+
+def page(head: str, body: str = "", url: str | None = None) -> PageMetadata:
+    return read_metadata(
+        LexborHTMLParser(f"<html><head>{head}</head><body>{body}</body></html>"), url
+    )
+
+
+SITE = "<meta property='og:site_name' content='{}'>"
+
+
+# --------------------------------------------------------------------------- the site's slogan
+
+
+def test_the_sites_name_and_its_slogan_are_cut() -> None:
+    """ "Headline – Site | slogan": the site's name goes, and the slogan after it."""
+    head = (
+        "<title>Wie man Sauerteig ansetzt - Backstube Lenz | Frisches Brot seit 1952</title>"
+        + SITE.format("Backstube Lenz")
+    )
+    assert page(head).title == "Wie man Sauerteig ansetzt"
+
+
+def test_a_middle_part_that_is_not_the_site_is_kept() -> None:
+    """Without the site's name in the middle, only the site's name at the end is cut."""
+    head = "<title>Le port de Brest – bilan 2024 | Ouest Journal</title>" + SITE.format(
+        "Ouest Journal"
+    )
+    assert page(head).title == "Le port de Brest – bilan 2024"
+
+
+def test_a_site_name_first_then_the_headline_is_not_taken_for_a_slogan() -> None:
+    """ "Site | Headline": the headline after the site's name stays."""
+    head = "<title>Backstube Lenz | Roggenbrot mit Kümmel</title>" + SITE.format("Backstube Lenz")
+    assert page(head).title == "Roggenbrot mit Kümmel"
+
+
+# --------------------------------------------------------------------------- initials of the host
+
+
+def test_a_name_the_host_spells_by_its_initials_is_cut() -> None:
+    """On nwsa.gov, "National Water Safety Agency" is the site's name."""
+    head = "<title>Flood alerts - Overview | National Water Safety Agency</title>"
+    found = page(head, url="https://www.nwsa.gov/floods")
+    assert found.title == "Flood alerts - Overview"
+
+
+def test_initials_that_do_not_spell_the_host_are_kept() -> None:
+    """The same title elsewhere keeps its last part: nothing shows it is the site."""
+    head = "<title>Flood alerts | National Water Safety Agency</title>"
+    found = page(head, url="https://www.example.org/floods")
+    assert found.title == "Flood alerts | National Water Safety Agency"
+
+
+# --------------------------------------------------------------------------- spellings of one headline
+
+
+def test_of_two_spellings_of_the_headline_the_plain_one_is_kept() -> None:
+    """The h1 and <title> agree but for the apostrophe: the plain ASCII one is stored."""
+    head = "<title>L'été des festivals en Bretagne | Ouest Journal</title>"
+    found = page(head, "<h1>L’été des festivals en Bretagne</h1>")
+    assert found.title == "L'été des festivals en Bretagne"
+
+
+def test_a_typographic_apostrophe_no_source_spells_plainly_is_kept() -> None:
+    head = "<title>L’été des festivals en Bretagne | Ouest Journal</title>"
+    found = page(head, "<h1>L’été des festivals en Bretagne</h1>")
+    assert found.title == "L’été des festivals en Bretagne"
+
+
+def test_marks_that_are_not_text_are_dropped() -> None:
+    """Bidi marks and icon-font glyphs (private use area) are not part of the headline."""
+    head = "<title>\u202aGeschichte der Hanse\u202c - \u202aStadtarchiv\u202c</title>"
+    found = page(head, "<h1>Geschichte der Hanse\uf0c1</h1>")
+    assert found.title == "Geschichte der Hanse"
