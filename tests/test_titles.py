@@ -60,7 +60,7 @@ def test_initials_that_do_not_spell_the_host_are_kept() -> None:
     assert found.title == "Flood alerts | National Water Safety Agency"
 
 
-# --------------------------------------------------------------------------- spellings of one headline
+# ------------------------------------------------------------------- spellings of one headline
 
 
 def test_of_two_spellings_of_the_headline_the_plain_one_is_kept() -> None:
