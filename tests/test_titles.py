@@ -55,9 +55,9 @@ def test_a_name_the_host_spells_by_its_initials_is_cut() -> None:
 
 def test_initials_that_do_not_spell_the_host_are_kept() -> None:
     """The same title elsewhere keeps its last part: nothing shows it is the site."""
-    head = "<title>Flood alerts | National Water Safety Agency</title>"
+    head = "<title>Flood alerts – National Water Safety Agency</title>"
     found = page(head, url="https://www.example.org/floods")
-    assert found.title == "Flood alerts | National Water Safety Agency"
+    assert found.title == "Flood alerts – National Water Safety Agency"
 
 
 # ------------------------------------------------------------------- spellings of one headline
@@ -81,3 +81,18 @@ def test_marks_that_are_not_text_are_dropped() -> None:
     head = "<title>\u202aGeschichte der Hanse\u202c - \u202aStadtarchiv\u202c</title>"
     found = page(head, "<h1>Geschichte der Hanse\uf0c1</h1>")
     assert found.title == "Geschichte der Hanse"
+
+
+# --------------------------------------------------------------------------- a bar divides fields
+
+
+def test_what_follows_a_vertical_bar_is_not_the_headline() -> None:
+    """ "Headline | tagline": a bar is a divider between fields, not punctuation."""
+    head = "<title>Los mejores hoteles de Lisboa | Guía 2025 con precios</title>"
+    assert page(head).title == "Los mejores hoteles de Lisboa"
+
+
+def test_a_dash_is_not_a_bar() -> None:
+    """Prose uses dashes: the part after one stays when nothing shows it is the site."""
+    head = "<title>Los mejores hoteles de Lisboa – guía 2025 con precios</title>"
+    assert page(head).title == "Los mejores hoteles de Lisboa – guía 2025 con precios"

@@ -118,6 +118,8 @@ def headline(
         headings = [h for h in headings if compressed(h) != compressed(site)]
     core, site = _shown_core(title, core, site, [*headings, *declared])
     found = _reconciled(core, declared, headings)
+    if found and "|" in found:
+        found = _before_bar(found)
     return (found, site) if found else (None, None)
 
 
@@ -155,6 +157,14 @@ def _reconciled(core: str, declared: list[str], headings: list[str]) -> str | No
         if candidate:
             return candidate
     return None
+
+
+def _before_bar(text: str) -> str:
+    """A vertical bar is no punctuation of prose but a divider between fields: what follows
+    the first one ("Best movers in 2025 | Top 19 Companies") is a tagline, a section or the
+    site, not the headline. Dashes, which prose uses, are not cut this way."""
+    first = text.split("|", 1)[0].strip()
+    return first if compressed(first) else text
 
 
 def _visible(text: str) -> str:
