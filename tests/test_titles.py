@@ -96,3 +96,25 @@ def test_a_dash_is_not_a_bar() -> None:
     """Prose uses dashes: the part after one stays when nothing shows it is the site."""
     head = "<title>Los mejores hoteles de Lisboa – guía 2025 con precios</title>"
     assert page(head).title == "Los mejores hoteles de Lisboa – guía 2025 con precios"
+
+
+# --------------------------------------------------------------------------- headings in furniture
+
+
+def test_the_only_h1_counts_even_in_a_widget_container() -> None:
+    """Page builders wrap the headline in "widget" containers: when every h1 is in what looks
+    like furniture, they are still the page's headings."""
+    head = "<title>Ricette estive</title>"
+    body = (
+        "<div class='elementor-widget-container'><h1>Ricette estive: dieci piatti freddi</h1></div>"
+    )
+    assert page(head, body).title == "Ricette estive: dieci piatti freddi"
+
+
+def test_an_h1_in_a_sidebar_yields_to_the_storys() -> None:
+    head = "<title>Ricette estive</title>"
+    body = (
+        "<aside class='sidebar'><h1>Ricette più lette</h1></aside>"
+        "<article><h1>Ricette estive: dieci piatti freddi</h1></article>"
+    )
+    assert page(head, body).title == "Ricette estive: dieci piatti freddi"
