@@ -118,3 +118,33 @@ def test_an_h1_in_a_sidebar_yields_to_the_storys() -> None:
         "<article><h1>Ricette estive: dieci piatti freddi</h1></article>"
     )
     assert page(head, body).title == "Ricette estive: dieci piatti freddi"
+
+
+# --------------------------------------------------------------------------- a label before a colon
+
+
+def og(title: str) -> str:
+    return f"<meta property='og:title' content='{title}'>"
+
+
+def test_a_label_before_a_colon_goes_when_og_title_gives_the_rest() -> None:
+    """ "Stadtblog Kiel: Neue Fähre nach Oslo" with og:title "Neue Fähre nach Oslo"."""
+    head = "<title>Stadtblog Kiel: Neue Fähre nach Oslo</title>" + og("Neue Fähre nach Oslo")
+    assert page(head).title == "Neue Fähre nach Oslo"
+
+
+def test_a_colon_inside_the_headline_stays() -> None:
+    """No other source gives the part after the colon alone: it is the headline's."""
+    head = "<title>Indexfonds: So legen Sie richtig an</title>" + og(
+        "Indexfonds: So legen Sie richtig an"
+    )
+    assert page(head).title == "Indexfonds: So legen Sie richtig an"
+
+
+def test_a_section_heading_does_not_cut_after_a_colon() -> None:
+    """An h1 naming the section ("Wissenschaft") is not a reason to cut "…: Wissenschaft"."""
+    head = "<title>Forscher züchten Haarfollikel im Labor : Wissenschaft</title>"
+    assert (
+        page(head, "<h1>Wissenschaft</h1>").title
+        == "Forscher züchten Haarfollikel im Labor : Wissenschaft"
+    )

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 # attendra » – Le Monde" is a headline, its guillemets and all, and then the site.
 _SEPARATOR = re.compile(r"\s+(?:[|–—·•~/]|::|-{1,2})\s+|\s*\|\s*")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+_COLON = re.compile(r"\s?:\s+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 # Characters that are not text: bidi and zero-width marks, the soft hyphen, and the private
 # use area icon fonts draw their glyphs from ("Playbooks\uf0c1").
@@ -116,7 +117,7 @@ def headline(
     headings = [h for h in headings if compressed(h) and not _is_site(h, names, labels)]
     if site:
         headings = [h for h in headings if compressed(h) != compressed(site)]
-    core, site = _shown_core(title, core, site, [*headings, *declared])
+    core, site = _shown_core(title, core, site, headings, declared)
     found = _reconciled(core, declared, headings)
     if found and "|" in found:
         found = _before_bar(found)
@@ -124,19 +125,32 @@ def headline(
 
 
 def _shown_core(
-    title: str, core: str, site: str | None, candidates: list[str]
+    title: str, core: str, site: str | None, headings: list[str], declared: list[str]
 ) -> tuple[str, str | None]:
     """A heading or a declared title that is `<title>` without some of its outer parts shows
     those parts to be the site's name (or its section), whatever they say; the one that
     leaves out most is taken (in `<title>`'s own spelling)."""
     pieces = _pieces(title)
     parts = [p[0] for p in pieces]
-    spans = [s for c in candidates if (s := _outer_span(parts, c)) is not None]
+    spans = [s for c in (*headings, *declared) if (s := _outer_span(parts, c)) is not None]
     if not spans:
-        return core, site
+        return _after_label(core, declared), site
     start, end = min(spans, key=lambda span: span[1] - span[0])
     shown = title[pieces[start][1] : pieces[end - 1][2]].strip()
     return shown, site or _joined_rest(parts, (start, end))
+
+
+def _after_label(core: str, candidates: list[str]) -> str:
+    """`core` without a label before a colon ("PostgreSQL: Documentation: 18: SELECT") when
+    a declared title is what follows it ("SELECT"): a colon inside a headline ("Index Funds:
+    How to Invest") stays when no other source gives the rest alone. (Headings are not asked:
+    a one-word h1 naming the section would cut a headline that ends in ": section".)"""
+    targets = {compressed(c) for c in candidates} - {""}
+    for match in _COLON.finditer(core):
+        rest = core[match.end() :].strip()
+        if compressed(rest) in targets:
+            return rest
+    return core
 
 
 def _reconciled(core: str, declared: list[str], headings: list[str]) -> str | None:
