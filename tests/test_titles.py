@@ -148,3 +148,20 @@ def test_a_section_heading_does_not_cut_after_a_colon() -> None:
         page(head, "<h1>Wissenschaft</h1>").title
         == "Forscher züchten Haarfollikel im Labor : Wissenschaft"
     )
+
+
+# --------------------------------------------------------------------------- a label before the h1
+
+
+def test_a_label_before_the_headline_in_the_h1_is_left_out() -> None:
+    """The h1 "Thema: …" is <title>'s headline after a label: the headline is stored."""
+    head = "<title>Wie teuer wird Strom 2026? | Energieforum</title>"
+    found = page(head, "<h1>Thema: Wie teuer wird Strom 2026?</h1>")
+    assert found.title == "Wie teuer wird Strom 2026?"
+
+
+def test_words_after_a_shortened_title_stay_in_the_headline() -> None:
+    """<title> cut short for search engines: the h1 that goes on is the whole headline."""
+    head = "<title>Comment bien régler son écran et son clavier</title>"
+    found = page(head, "<h1>Comment bien régler son écran et son clavier (liste)</h1>")
+    assert found.title == "Comment bien régler son écran et son clavier (liste)"

@@ -61,6 +61,7 @@ _GENERIC_LABELS = frozenset(
 )
 MIN_LABEL_CHARS = 3
 MAX_SITE_WORDS = 8
+MAX_LABEL_WORDS = 3
 MIN_OVERLAP = 0.2
 MAX_PARTS = 12  # a "title" of more parts is a list: its spans are not compared (quadratic)
 
@@ -118,9 +119,9 @@ def headline(
     if site:
         headings = [h for h in headings if compressed(h) != compressed(site)]
     core, site = _shown_core(title, core, site, headings, declared)
-    found = _reconciled(core, declared, headings)
-    if found and "|" in found:
-        found = _before_bar(found)
+    found = _reconciled(
+        _before_bar(core), [_before_bar(d) for d in declared], [_before_bar(h) for h in headings]
+    )
     return (found, site) if found else (None, None)
 
 
@@ -167,10 +168,22 @@ def _reconciled(core: str, declared: list[str], headings: list[str]) -> str | No
         first = headings[0]
         if max(_overlap(first, t) for t in (core, *declared) if t) < MIN_OVERLAP:
             return core
+        inner = [t for t in (core, *declared) if t and _within(t, first)]
+        if inner:
+            return inner[0]
     for candidate in (*headings[:1], core, *declared):
         if candidate:
             return candidate
     return None
+
+
+def _within(title: str, heading: str) -> bool:
+    """Whether `heading` is `title` after a few words: a label ("Thread:", "Blog:"), a date,
+    a kicker. Words after it are not taken for a label: titles are often cut short for search
+    engines ("… how to set up your monitor, laptop, and k")."""
+    inner, outer = compressed(title), compressed(heading)
+    extra = len(_words(heading)) - len(_words(title))
+    return inner != outer and outer.endswith(inner) and 0 < extra <= MAX_LABEL_WORDS
 
 
 def _before_bar(text: str) -> str:
