@@ -165,3 +165,38 @@ def test_words_after_a_shortened_title_stay_in_the_headline() -> None:
     head = "<title>Comment bien régler son écran et son clavier</title>"
     found = page(head, "<h1>Comment bien régler son écran et son clavier (liste)</h1>")
     assert found.title == "Comment bien régler son écran et son clavier (liste)"
+
+
+# --------------------------------------------------------------------------- one end is the site's
+
+
+def test_a_first_part_that_contains_the_sites_name_stays_when_the_last_is_the_site() -> None:
+    """ "Nordwind Tarife – Strom und Gas | Nordwind": the name ends the title; the first part,
+    which merely contains it, is the headline's."""
+    head = "<title>Nordwind Tarife – Strom und Gas | Nordwind</title>" + SITE.format("Nordwind")
+    assert page(head).title == "Nordwind Tarife – Strom und Gas"
+
+
+def test_the_sites_name_first_is_still_cut() -> None:
+    head = "<title>Nordwind – Strom und Gas im Vergleich</title>" + SITE.format("Nordwind")
+    assert page(head).title == "Strom und Gas im Vergleich"
+
+
+# --------------------------------------------------------------------------- og:title = the site
+
+
+def test_an_og_title_that_is_the_sites_name_names_no_headline() -> None:
+    """Away from the front page, og:title "Kodhus" (the site) does not make the title "Kodhus"."""
+    head = (
+        "<title>Populära kodförråd i dag · Kodhus</title>"
+        "<meta property='og:title' content='Kodhus'>" + SITE.format("Kodhus")
+    )
+    assert page(head, url="https://kodhus.se/trending").title == "Populära kodförråd i dag"
+
+
+def test_on_the_front_page_the_site_is_the_title() -> None:
+    head = (
+        "<title>Kodhus · Bygg programvara tillsammans</title>"
+        "<meta property='og:title' content='Kodhus'>" + SITE.format("Kodhus")
+    )
+    assert page(head, url="https://kodhus.se/").title == "Kodhus"

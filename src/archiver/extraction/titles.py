@@ -89,6 +89,10 @@ def host_labels(url: str | None) -> tuple[str, ...]:
     )
 
 
+def _is_front_page(url: str | None) -> bool:
+    return bool(url) and urlsplit(url).path in ("", "/") and not urlsplit(url).query
+
+
 def is_url(value: str) -> bool:
     """True for values such as `https://www.facebook.com/X` or `www.example.com/x`."""
     value = value.strip().lower()
@@ -114,6 +118,10 @@ def headline(
     others, h1s = [_visible(o) for o in others], [_visible(h) for h in h1s]
     core, site = _cut_site(title, names, labels) if title else ("", None)
     declared = [_cut_site(o, names, labels)[0] for o in others if o]
+    if not _is_front_page(url):
+        # Away from the front page, a declared title that is only the site's name names no
+        # headline (on the front page, the site's name is what the page is about).
+        declared = [d for d in declared if not _is_site(d, names, labels)]
     headings = [_cut_site(h, names, labels)[0] for h in h1s]
     headings = [h for h in headings if compressed(h) and not _is_site(h, names, labels)]
     if site:
@@ -243,13 +251,13 @@ def _cut_site(text: str, names: set[str], labels: tuple[str, ...]) -> tuple[str,
     if named and not _is_site(pieces[0][0], names, labels):
         removed = pieces[named[0]][0]
         pieces = pieces[: named[0]]
-    while len(pieces) > 1:
-        if _is_site(pieces[-1][0], names, labels):
-            removed = pieces.pop()[0]
-        elif _is_site(pieces[0][0], names, labels):
-            removed = pieces.pop(0)[0]
-        else:
-            break
+    # The site's name ends the title or starts it, not both: "Cloudflare CDN | Content
+    # Delivery Network | Cloudflare" keeps its first part, which merely contains the name.
+    while len(pieces) > 1 and _is_site(pieces[-1][0], names, labels):
+        removed = pieces.pop()[0]
+    at_end = removed is not None
+    while not at_end and len(pieces) > 1 and _is_site(pieces[0][0], names, labels):
+        removed = pieces.pop(0)[0]
     if not pieces:
         return text, None
     start, end = pieces[0][1], pieces[-1][2]
