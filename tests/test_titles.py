@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser
 
+from archiver.extraction import extract_article
 from archiver.extraction.metadata import PageMetadata, read_metadata
+from archiver.extraction.titles import is_headline_block
 
 
 def page(head: str, body: str = "", url: str | None = None) -> PageMetadata:
@@ -200,3 +202,31 @@ def test_on_the_front_page_the_site_is_the_title() -> None:
         "<meta property='og:title' content='Kodhus'>" + SITE.format("Kodhus")
     )
     assert page(head, url="https://kodhus.se/").title == "Kodhus"
+
+
+# --------------------------------------------------------------------------- the headline block
+
+
+def test_the_h1_with_its_label_is_not_repeated_in_the_text() -> None:
+    """The h1 "Thema: …" is the headline (the title without its label), not a paragraph."""
+    sentence = (
+        "Die Netzbetreiber haben ihre Preise für das kommende Jahr veröffentlicht, und die "
+        "Haushalte im Norden zahlen im Schnitt deutlich mehr als im Vorjahr. "
+    )
+    html = (
+        "<html><head><title>Wie teuer wird Strom 2026? | Energieforum</title></head><body>"
+        "<article><h1>Thema: Wie teuer wird Strom 2026?</h1>"
+        + "".join(f"<p>{sentence * 3}</p>" for _ in range(4))
+        + "</article></body></html>"
+    )
+    article = extract_article(html, "https://forum.example.de/t/1")
+    assert article.title == "Wie teuer wird Strom 2026?"
+    assert not article.text.startswith("Thema")
+
+
+def test_a_lead_paragraph_that_quotes_the_headline_stays() -> None:
+    title = "Wie teuer wird Strom 2026?"
+    assert is_headline_block("Thema: Wie teuer wird Strom 2026?", title)
+    assert is_headline_block("Wie teuer wird Strom 2026", title)
+    lead = "Wie teuer wird Strom 2026? Das fragen sich viele Haushalte im Norden in diesen Tagen."
+    assert not is_headline_block(lead, title)

@@ -101,6 +101,15 @@ def is_url(value: str) -> bool:
     )
 
 
+def is_headline_block(text: str, title: str) -> bool:
+    """Whether a block of the text is the headline `title` (typography aside), or the headline
+    with the label or tagline the title was cleared of ("Thread: …", "… | Top 19 Companies")."""
+    block, target = compressed(text), compressed(title)
+    if not target or target not in block:
+        return False
+    return block == target or len(_words(text)) - len(_words(title)) <= MAX_LABEL_WORDS + 1
+
+
 def headline(
     title_tag: str | None,
     others: Sequence[str],
