@@ -4,8 +4,9 @@ A page names itself several times: `<title>` (usually "Headline | Site"), `og:ti
 `twitter:title`, the JSON-LD headline and the visible `<h1>`. The headline is what they agree
 on. A part of `<title>` is cut only when it is shown to be the site's name: it equals or
 contains a declared site name (`og:site_name`, the JSON-LD publisher or website), it spells
-the host's name, or the other sources give the headline without it. A dash inside a headline
-("Covid-19 - what changed") is never a reason to cut by itself.
+the host's name (or its initials), or the other sources give the headline without it. A
+dash inside a headline ("Covid-19 - what changed") is never a reason to cut by itself; a
+vertical bar is (it divides fields, prose never uses one).
 """
 
 from __future__ import annotations
