@@ -30,6 +30,7 @@ from archiver.extraction.metadata import (
     PageMetadata,
     read_metadata,
 )
+from archiver.extraction.titles import is_headline_block
 from archiver.models import Article, SiteRule
 from archiver.text import count_words, paragraph_fingerprint
 
@@ -292,7 +293,7 @@ def _body_blocks(found: Any, meta: PageMetadata) -> list[Block]:
     if meta.title:
         # Kickers and breadcrumbs sit above the headline; the headline itself is the title.
         for i, block in enumerate(blocks[:HEAD_BLOCKS]):
-            if _same_text(block.text, meta.title):
+            if is_headline_block(block.text, meta.title):
                 blocks = blocks[i + 1 :]
                 break
     head = [b for b in blocks[:HEAD_BLOCKS] if not (_is_byline(b, meta.author) or _is_dateline(b))]
@@ -356,7 +357,3 @@ def _protect_nbsp(html: str) -> str:
     for form in ("&nbsp;", "&#160;", "&#xa0;", "&#xA0;", "\xa0"):
         html = html.replace(form, NBSP_MARK)
     return html
-
-
-def _same_text(a: str, b: str) -> bool:
-    return collapse(a).casefold() == collapse(b).casefold()

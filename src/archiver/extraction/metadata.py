@@ -241,11 +241,14 @@ def _title_tag(tree: LexborHTMLParser) -> str | None:
 
 
 def _headings(tree: LexborHTMLParser) -> list[str]:
-    """The visible text of the page's first `<h1>`s (a style sheet inside one is not text)."""
+    """The visible text of the page's first `<h1>`s (a style sheet inside one is not text).
+
+    Those in furniture (a sidebar, comments) are left out, unless all are: page builders wrap
+    the one headline in "widget" and "header" containers too."""
+    nodes = tree.css("h1")[:MAX_HEADINGS]
+    kept = [node for node in nodes if not in_furniture(node)] or nodes
     found = []
-    for node in tree.css("h1")[:MAX_HEADINGS]:
-        if in_furniture(node):
-            continue
+    for node in kept:
         if node.css_first("style, script, br") is not None:
             # A copy, so that the caller's tree is left as it was.
             copy = LexborHTMLParser(f"<body>{node.html or ''}</body>").body
