@@ -9,7 +9,9 @@ asks the reader something (a consent box with toggles, several buttons in a shor
 the elements named by furniture words would leave less than that, the most used words are the
 site's layout vocabulary and stay (`elementor-widget-wrap`); the ancestors of the page's main
 `<article>` stay; so do links or spans inside a sentence, whatever their names. Hidden
-elements go whatever their size (the cautious pass keeps them). MathML and figures holding
+elements go under the same guards (the cautious pass keeps them all): hidden panels that
+together hold most of the page's text are its collapsed accordion or tabs, not furniture
+(measured on the dev set: +0.004 word F1 on wcxb-dev, readability unchanged). MathML and figures holding
 text blocks are unwrapped into the text (trafilatura drops both).
 """
 
@@ -271,10 +273,11 @@ def find_furniture(
 ) -> list[LexborNode]:
     """The outermost furniture elements of `tree`, in document order (nothing is removed).
 
-    Guards: an element holding `MOSTLY` of the page's text stays whatever its name (unless it
-    is hidden or asks the reader something); and when the elements named by furniture words
-    would leave less than that, the most used of those words are the site's layout vocabulary
-    (`elementor-widget-wrap` around every paragraph), not furniture: their elements stay."""
+    Guards: an element holding `MOSTLY` of the page's text stays whatever its name or
+    visibility (unless it asks the reader something); and when the elements named by
+    furniture words, or the hidden ones, would leave less than that, the most used of those
+    words are the site's layout vocabulary (`elementor-widget-wrap` around every paragraph)
+    and the hidden ones its collapsed panels, not furniture: their elements stay."""
     body = tree.body
     if body is None:
         return []
@@ -291,14 +294,15 @@ def find_furniture(
         if why is None:
             continue
         length = len(node.text(deep=True, strip=True))
-        if why in (HIDDEN, ASKS) or length < MOSTLY * total:
+        if why == ASKS or length < MOSTLY * total:
             found.append((node, why, length))
             marked_ids.add(node.mem_id)
     by_name: Counter[str] = Counter()
     for _, why, length in found:
-        if why.startswith("name:"):
+        if why.startswith("name:") or why == HIDDEN:
             by_name[why] += length
-    # Names that would leave less than the page's main text are its layout vocabulary.
+    # Names that would leave less than the page's main text are its layout vocabulary; hidden
+    # elements that would are its collapsed panels (an accordion of questions and answers).
     left = total - sum(length for _, _, length in found)
     layout: set[str] = set()
     for why, length in by_name.most_common():
@@ -360,7 +364,7 @@ def _in_running_text(node: LexborNode) -> bool:
 
 
 def _is_hidden(node: LexborNode) -> bool:
-    """Hidden from every reader, whatever its size (the cautious pass keeps it, in case)."""
+    """Hidden from every reader (until a click opens it; the cautious pass keeps it)."""
     attrs = node.attributes
     return (
         "hidden" in attrs
