@@ -515,3 +515,22 @@ def test_a_forum_thread_declared_in_microdata_is_a_discussion() -> None:
     assert read_metadata(LexborHTMLParser(qa), None).declared_type == "discussion"
     comments = qa.replace("QAPage", "Comment")
     assert read_metadata(LexborHTMLParser(comments), None).declared_type is None
+
+
+def test_a_paragraph_above_the_headline_stays() -> None:
+    """A kicker above the headline goes with it; a lead paragraph set above it stays."""
+    lead = (
+        "Touristen und Börsenhändler waren überrascht, als sich plötzlich mit Kunstblut"
+        " besudelte Gestalten auf das Pflaster vor der New Yorker Börse warfen."
+    )
+    rest = (
+        "<p>" + "Weltweit finanzieren Banken Unternehmungen, die dem Klima schaden. " * 4 + "</p>"
+    )
+    page = (
+        "<html lang='de'><head><title>Klimaschutz: Bohren, bis es heiß wird</title></head>"
+        "<body><main><p>{above}</p><h2>Klimaschutz: Bohren, bis es heiß wird</h2>"
+        f"{rest}</main></body></html>"
+    )
+    assert extract_article(page.format(above=lead), None).text.startswith("Touristen und")
+    kicker = extract_article(page.format(above="Klimaschutz"), None)
+    assert kicker.text.startswith("Weltweit finanzieren")

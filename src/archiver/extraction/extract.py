@@ -291,10 +291,12 @@ def _trafilatura(html: str, url: str | None, *, fast: bool = True) -> Any:
 def _body_blocks(found: Any, meta: PageMetadata) -> list[Block]:
     blocks = [b for b in found if b.text]
     if meta.title:
-        # Kickers and breadcrumbs sit above the headline; the headline itself is the title.
+        # Kickers and breadcrumbs sit above the headline; the headline itself is the title. A
+        # paragraph above it (a teaser's lead set before the headline) stays.
         for i, block in enumerate(blocks[:HEAD_BLOCKS]):
             if is_headline_block(block.text, meta.title):
-                blocks = blocks[i + 1 :]
+                above = [b for b in blocks[:i] if count_words(b.text) > BYLINE_MAX_WORDS]
+                blocks = above + blocks[i + 1 :]
                 break
     head = [b for b in blocks[:HEAD_BLOCKS] if not (_is_byline(b, meta.author) or _is_dateline(b))]
     blocks = head + blocks[HEAD_BLOCKS:]
