@@ -171,26 +171,34 @@ def is_furniture_name(value: str, words: frozenset[str] = FURNITURE_WORDS) -> bo
     return furniture_word(value, words) is not None
 
 
-@functools.lru_cache(maxsize=4096)
 def furniture_word(value: str, words: frozenset[str] = FURNITURE_WORDS) -> str | None:
     """The furniture word or phrase a class or id value holds (`share` in `share-bar`), if any."""
     for name in value.split():
-        lowered = _lowered(name)
-        if lowered.startswith(TAXONOMY_PREFIXES):
-            continue
-        if words is FURNITURE_WORDS:
-            for phrase in FURNITURE_PHRASES:
-                if phrase in lowered:
-                    return phrase
-        parts = _parts(lowered)
-        if _is_negated(parts):
-            continue
-        for part in parts:
-            if part in words:
-                return part
-        if "".join(parts) in words:
-            return "".join(parts)
+        word = _name_word(name, words)
+        if word is not None:
+            return word
     return None
+
+
+# One class name at a time: names repeat across a page's elements and a site's pages far
+# more than whole `class` values do (measured: 41,000 cache misses on 200 pages the other way).
+@functools.lru_cache(maxsize=16384)
+def _name_word(name: str, words: frozenset[str]) -> str | None:
+    lowered = _lowered(name)
+    if lowered.startswith(TAXONOMY_PREFIXES):
+        return None
+    if words is FURNITURE_WORDS:
+        for phrase in FURNITURE_PHRASES:
+            if phrase in lowered:
+                return phrase
+    parts = _parts(lowered)
+    if _is_negated(parts):
+        return None
+    for part in parts:
+        if part in words:
+            return part
+    joined = "".join(parts)
+    return joined if joined in words else None
 
 
 def clean_tree(tree: LexborHTMLParser, *, thorough: bool = True) -> int:
