@@ -304,19 +304,13 @@ def m007_skips_by_reason(db: Database) -> None:
 
 
 def open_archive(path: Path) -> Database:
-    """Open (creating if needed) the archive at `path`, in WAL mode (synchronous NORMAL),
-    migrated to the latest."""
+    """Open (creating if needed) the archive at `path`, in WAL mode, migrated to the latest."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
         db = Database(conn)
         db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         db.enable_wal()
-        # In WAL mode, NORMAL syncs the log at checkpoints instead of at every commit: a
-        # commit stays atomic and survives a crash of the process (what a killed run needs);
-        # only a power cut can lose the last commits. At FULL, each batch's commit was a
-        # disk sync taken on the run's event loop, stalling its downloads.
-        db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
         migrations.apply(db)
     except (sqlite3.Error, OSError) as exc:
