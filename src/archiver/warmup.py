@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import gc
 
-from archiver.errors import ArchiverError
 from archiver.extraction import extract_article
 
 # Small self-written articles in a few languages, none declaring it, and a listing: enough to
@@ -49,7 +48,9 @@ def warm() -> None:
     """Extract each warm-up page once, then freeze what is loaded (see the module's doc)."""
     pages = [warm_page(language) for language in _PARAGRAPHS] + [warm_listing()]
     for page in pages:
-        with contextlib.suppress(ArchiverError):  # a refusal still loaded what it needed
+        # A refusal still loaded what it needed; anything else only means less is shared
+        # (and the fork server, which would die of it, keeps serving).
+        with contextlib.suppress(Exception):
             extract_article(page, "https://example.org/news/")
     gc.collect()
     gc.freeze()
