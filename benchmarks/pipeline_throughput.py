@@ -15,11 +15,15 @@ each a whole process timed from spawn to exit, in alternating order over `--roun
   requests, its block of private addresses off: see `trafilatura_config`).
 
 Figures are medians over the rounds; peak RSS is the largest sum of the resident sizes of
-the process and its descendants, sampled every 20 ms from /proc (pages shared by forked
-workers are counted in each). `--padded` adds the old synthetic table (fixture articles
-padded to 100 KB with navigation and scripts: not what the web serves). `--hosts-test`
-times only `archiver run` over a few pages at `per_host_delay = 1`, from one host and then
-from four. The benchmark uses the command lines and sqlite3 only, never archiver's modules.
+the process and its descendants, sampled every 20 ms from /proc (pages shared between
+processes, such as libraries' code, counted in each); peak PSS the largest sum of their
+proportional set sizes (`/proc/PID/smaps_rollup`, every 100 ms: a shared page divided among
+its sharers, what the tree really costs); main process CPU is the top process's own user +
+system time (not its workers'), per page served. `--padded` adds the old synthetic table
+(fixture articles padded to 100 KB with navigation and scripts: not what the web serves).
+`--hosts-test` times only `archiver run` over a few pages at `per_host_delay = 1`, from one
+host and then from four. The benchmark uses the command lines and sqlite3 only, never
+archiver's modules.
 """
 
 from __future__ import annotations
@@ -76,6 +80,8 @@ class Timing:
     command: list[str]
     stdout: str = ""
     stderr: str = ""
+    peak_pss_kb: int = 0
+    main_cpu: float = 0.0  # CPU seconds of the top process alone (its last sample)
 
 
 @dataclass
@@ -108,22 +114,49 @@ class Bench:
 # -- measuring a process ------------------------------------------------------------------
 
 
-def tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in KB."""
-    total, stack = 0, [pid]
+def tree_pids(pid: int) -> list[int]:
+    """A process and all its descendants."""
+    found, stack = [], [pid]
     while stack:
         current = stack.pop()
+        found.append(current)
         try:
-            with open(f"/proc/{current}/status") as status:
-                total += next(
-                    (int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0
-                )
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as children:
                     stack += [int(c) for c in children.read().split()]
         except (FileNotFoundError, ProcessLookupError):
             continue
-    return total
+    return found
+
+
+def _field_kb(path: str, name: str) -> int:
+    try:
+        with open(path) as lines:
+            return next((int(line.split()[1]) for line in lines if line.startswith(name)), 0)
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in KB (shared pages counted
+    in every process that maps them)."""
+    return sum(_field_kb(f"/proc/{p}/status", "VmRSS:") for p in tree_pids(pid))
+
+
+def tree_pss_kb(pid: int) -> int:
+    """Proportional set size of the tree, in KB: each shared page divided among the
+    processes sharing it, so the sum is what the tree really costs."""
+    return sum(_field_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in tree_pids(pid))
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of one process so far (not its children)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Timing:
@@ -134,9 +167,14 @@ def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> T
         process = subprocess.Popen(
             command, cwd=cwd, env=env, stdout=out, stderr=err, start_new_session=True
         )
-        peak = 0
+        peak = peak_pss = samples = 0
+        main_cpu = 0.0
         while process.poll() is None:
             peak = max(peak, tree_rss_kb(process.pid))
+            if samples % 5 == 0:  # smaps_rollup walks page tables: every 100 ms
+                peak_pss = max(peak_pss, tree_pss_kb(process.pid))
+            main_cpu = cpu_seconds(process.pid) or main_cpu
+            samples += 1
             if time.perf_counter() - started > PROCESS_TIMEOUT:
                 os.killpg(process.pid, signal.SIGKILL)
             time.sleep(0.02)
@@ -145,7 +183,7 @@ def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> T
         err.seek(0)
         stdout = out.read().decode("utf-8", "replace")
         stderr = err.read().decode("utf-8", "replace")
-    return Timing(wall, peak, process.returncode, command, stdout, stderr)
+    return Timing(wall, peak, process.returncode, command, stdout, stderr, peak_pss, main_cpu)
 
 
 # -- contender (a): archiver run ----------------------------------------------------------
@@ -312,7 +350,9 @@ def run_rounds(bench: Bench, runners: list[Runner], rounds: int) -> list[list[Ou
             results[i].append(outcome)
             print(
                 f"  round {r + 1}: {outcome.label}: {outcome.timing.wall:.1f} s, "
-                f"{outcome.timing.peak_kb / 1024:.0f} MB, {outcome.note}",
+                f"{outcome.timing.peak_kb / 1024:.0f} MB RSS, "
+                f"{outcome.timing.peak_pss_kb / 1024:.0f} MB PSS, "
+                f"main process {outcome.timing.main_cpu:.1f} CPU s, {outcome.note}",
                 file=sys.stderr,
                 flush=True,
             )
@@ -323,14 +363,18 @@ def table(results: list[list[Outcome]], pages: int, baseline: int) -> str:
     """The Markdown table: medians over rounds, and each contender against `baseline`."""
     rates = [statistics.median(o.rate(pages) for o in rs) for rs in results]
     lines = [
-        "| contender | pages/s | wall s | peak RSS MB | vs bare extract | last round |",
-        "| --- | ---: | ---: | ---: | ---: | --- |",
+        "| contender | pages/s | wall s | peak RSS MB | peak PSS MB | main process CPU ms/page "
+        "| vs bare extract | last round |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for outcomes, rate in zip(results, rates, strict=True):
         wall = statistics.median(o.timing.wall for o in outcomes)
         peak = statistics.median(o.timing.peak_kb for o in outcomes) / 1024
+        pss = statistics.median(o.timing.peak_pss_kb for o in outcomes) / 1024
+        cpu = statistics.median(o.timing.main_cpu for o in outcomes) / pages * 1000
         lines.append(
-            f"| {outcomes[0].label} | {rate:.1f} | {wall:.1f} | {peak:.0f} | "
+            f"| {outcomes[0].label} | {rate:.1f} | {wall:.1f} | {peak:.0f} | {pss:.0f} | "
+            f"{cpu:.1f} | "
             f"{rate / rates[baseline]:.2f}x | {outcomes[-1].note} |"
         )
     return "\n".join(lines)

@@ -15,7 +15,7 @@ import pytest
 from archiver.errors import ExtractError, NotAnArticle
 from archiver.extraction.extract import extract_article
 from archiver.models import Article, ExtractedPage, FetchRecord, RawPage, content_hash
-from archiver.workers import ExtractionPool
+from archiver.workers import ExtractionPool, release_free_memory
 from tests.conftest import PAGES, expected
 
 
@@ -125,3 +125,21 @@ def test_a_worker_gets_raw_bytes_and_returns_what_the_archive_stores() -> None:
     assert done.raw_sha256 == hashlib.sha256(raw).hexdigest()
     assert done.content_hash == content_hash(done.article)
     assert zlib.decompress(done.raw_zlib) == raw and done.raw_size == len(raw)
+
+
+def warmed(html: str, url: str | None, **options: object) -> object:
+    """What a worker was started with: the warm-up module loaded, its objects frozen."""
+    import gc
+    import sys
+
+    return "archiver.warmup" in sys.modules, gc.get_freeze_count() > 0, os.getppid()
+
+
+def test_workers_come_warm_from_the_fork_server_and_free_memory_after_a_page() -> None:
+    """Workers are forked from a server that loaded and warmed the extraction libraries (not
+    from this process, which runs threads), so a replaced worker starts warm too."""
+    with ExtractionPool(1, timeout=30, function=warmed) as pool:  # type: ignore[arg-type]
+        [(loaded, frozen, parent)] = run(pool, "<p>x</p>")  # type: ignore[misc]
+    assert loaded and frozen
+    assert parent != os.getpid()
+    release_free_memory()  # where glibc is, a no-op for the caller's data

@@ -55,6 +55,7 @@ class _Run(Discovery):
     pool: Executor
     results: list[ItemResult] = field(default_factory=list)
     templates: dict[str, frozenset[str]] = field(default_factory=dict)
+    known: dict[str, KnownUrl] = field(default_factory=dict)  # planned URLs the archive knew
     batch: archive.WriteBatch | None = None
     archived: int = 0  # pages taken from the queue and done with
 
@@ -201,6 +202,8 @@ def _plan(run: _Run, source: SourceSettings, candidates: list[Candidate]) -> lis
         )
         if reason is None:
             todo.append(candidate)
+            if known is not None:  # looked up once: a re-check's download needs it again
+                run.known[candidate.url] = known
         else:
             run.emit(
                 ItemResult(
@@ -231,7 +234,9 @@ def _save_document_validators(run: _Run, source: SourceSettings) -> None:
 
 
 async def _archive(run: _Run, candidate: Candidate, *, conditional: bool) -> None:
-    known = archive.known_url(run.db, candidate.url) if conditional else None
+    known = run.known.pop(candidate.url, None) if conditional else None
+    if conditional and known is None:
+        known = archive.known_url(run.db, candidate.url)
     refused = known is not None and known.article_url is None and known.kind == "not_article"
     validators = known is not None and (known.article_url is not None or refused)
     try:

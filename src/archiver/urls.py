@@ -7,6 +7,7 @@ fragment, an explicit `/` path, and only http(s).
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from courlan import normalize_url as _courlan_normalize
@@ -21,8 +22,11 @@ def is_web_url(url: str) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_url(url: str) -> str:
-    """The archive key of `url`; raises ValueError when it is not an http(s) URL."""
+    """The archive key of `url`; raises ValueError when it is not an http(s) URL. Cached (a
+    few thousand URLs): storing one page asks for its key several times, and courlan's
+    normalization is the dearest part of a re-check answered 304."""
     url = url.strip()
     if not is_web_url(url):
         raise ValueError(f"not an http(s) URL: {url!r}")

@@ -9,6 +9,7 @@ import sqlite3
 
 from sqlite_utils import Database
 
+from archiver.archive.schema import atomic
 from archiver.errors import StoreError
 from archiver.models import FetchRecord, iso_utc
 
@@ -25,7 +26,7 @@ def record_failure(
 ) -> None:
     """Log a failed (or skipped) attempt, download or extraction, in the fetch log."""
     try:
-        with db.atomic():
+        with atomic(db):
             log_fetch(
                 db.conn,
                 record,
@@ -100,7 +101,7 @@ def record_document(
 ) -> None:
     """Log a feed, sitemap or listing page downloaded and read (outcome `read`)."""
     try:
-        with db.atomic():
+        with atomic(db):
             log_fetch(db.conn, record, outcome="read", source=source, run_id=run_id)
     except sqlite3.Error as exc:
         raise StoreError(f"cannot log the download of {record.url}: {exc}") from exc

@@ -13,6 +13,8 @@ text). Schema changes are migrations, each in its own transaction; `store`, `sta
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -319,3 +321,23 @@ def open_archive(path: Path) -> Database:
 def schema_sql(db: Database) -> str:
     """The CREATE TABLE statements of the archive's tables (the README's schema block)."""
     return ";\n\n".join(db.table(t).schema for t in TABLES) + ";"
+
+
+@contextmanager
+def atomic(db: Database) -> Iterator[None]:
+    """All of the block or none of it: a transaction, or inside one (a `WriteBatch`) a
+    savepoint. sqlite-utils' own `atomic` names each savepoint at random, so that none of
+    its statements is ever found in sqlite3's statement cache; this one reuses one name
+    (SQLite releases or rolls back the innermost savepoint of a name)."""
+    conn = db.conn
+    outer = not conn.in_transaction
+    conn.execute("BEGIN" if outer else "SAVEPOINT archiver")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:  # a RAISE(ROLLBACK) trigger may have ended it already
+            conn.execute("ROLLBACK" if outer else "ROLLBACK TO archiver")
+            if not outer:
+                conn.execute("RELEASE archiver")
+        raise
+    conn.execute("COMMIT" if outer else "RELEASE archiver")

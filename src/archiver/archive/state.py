@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
+from archiver.archive.schema import atomic
 from archiver.errors import NotAnArticle, StoreError
 from archiver.models import FetchRecord, KnownUrl, iso_utc
 from archiver.urls import normalize_url
@@ -27,7 +28,7 @@ def save_validators(db: Database, url: str, kind: str, record: FetchRecord) -> N
     """Remember what a URL is (feed, sitemap, page, not_article) and its ETag and
     Last-Modified for the next conditional GET."""
     try:
-        with db.atomic():
+        with atomic(db):
             save_validators_in_transaction(db, normalize_url(url), kind, record)
     except sqlite3.Error as exc:
         raise StoreError(f"cannot store validators of {url}: {exc}") from exc

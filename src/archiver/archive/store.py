@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from archiver import __version__
 from archiver.archive.fetchlog import log_fetch, save_capture
+from archiver.archive.schema import atomic
 from archiver.archive.state import save_validators_in_transaction
 from archiver.archive.templates import save_paragraphs
 from archiver.errors import StoreError
@@ -151,7 +152,7 @@ def save_extracted(
     conn = db.conn
     key, refused = _checked_key(conn, done.article, page.final_url)
     try:
-        with db.atomic():
+        with atomic(db):
             conn.execute(
                 "INSERT INTO raw_pages (sha256, encoding, size, html_zlib) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(sha256) DO NOTHING",
@@ -295,7 +296,7 @@ def mark_not_modified(
     now = iso_utc(record.fetched_at)
     conn = db.conn
     try:
-        with db.atomic():
+        with atomic(db):
             alias = conn.execute(
                 "SELECT article_url FROM article_urls WHERE url = ?", [key]
             ).fetchone()
