@@ -534,3 +534,13 @@ def test_a_paragraph_above_the_headline_stays() -> None:
     assert extract_article(page.format(above=lead), None).text.startswith("Touristen und")
     kicker = extract_article(page.format(above="Klimaschutz"), None)
     assert kicker.text.startswith("Weltweit finanzieren")
+
+
+def test_soft_hyphens_and_zero_width_spaces_leave_the_text() -> None:
+    """Hyphenation hints and zero-width spaces are invisible: a search for "Mittelalter"
+    must find the word; visible hyphens stay."""
+    word = "Mit\u00adtel\u00adal\u00adter"
+    para = f"Schon im {word} war der Wein\u200bberg das Aushängeschild der Süd-Tiroler. "
+    article = extract_article(f"<html><body><article><p>{para * 4}</p></article></body></html>")
+    assert "Mittelalter" in article.text and "Weinberg" in article.text
+    assert "\u00ad" not in article.text and "Süd-Tiroler" in article.text

@@ -113,6 +113,11 @@ def link_chars(anchor: str) -> int:
     return 0 if count_words(text) >= PROSE_LINK_WORDS else len(text)
 
 
+# Characters a reader never sees that split words for search and quotation: soft hyphens
+# ("Mit\u00adtel\u00adal\u00adter"), zero-width spaces, word joiners, a stray byte-order mark.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
+
+
 def collapse(text: str) -> str:
-    """Spaces collapsed, the non-breaking ones put back."""
-    return collapse_spaces(text.replace(NBSP_MARK, "\xa0"))
+    """Spaces collapsed, the non-breaking ones put back, invisible characters dropped."""
+    return collapse_spaces(text.replace(NBSP_MARK, "\xa0").translate(_INVISIBLE))
