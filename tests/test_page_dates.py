@@ -135,3 +135,23 @@ def test_a_login_label_is_no_name() -> None:
         "<article><h1>Harbour news</h1><p class='byline'>By Jane Doe</p></article>"
     )
     assert page(body).author == "Jane Doe"
+
+
+# --------------------------------------------------------------------------- products
+
+
+def test_a_product_sheet_has_no_publication_date() -> None:
+    """`og:type` product: no date is searched for (a price list's or stock date is none)."""
+    head = "<meta property='og:type' content='product'>"
+    body = "<h1>Borraccia termica</h1><p>Disponibile dal 03/04/2024</p><p>12,90 €</p>"
+    assert page(body, head).published is None
+
+
+def test_a_buyers_guide_listing_products_is_still_dated() -> None:
+    """JSON-LD products beside a review article do not make the page a product sheet."""
+    head = (
+        '<script type="application/ld+json">[{"@type": "Product", "name": "Kettle"},'
+        ' {"@type": "Review", "name": "Best kettles"}]</script>'
+    )
+    body = "<article><h1>The best kettles</h1><p>Updated May 2, 2024</p>" + FILLER
+    assert page(body + "</article>", head).published == "2024-05-02"

@@ -125,7 +125,26 @@ def published_date(
         *(_ld_value(o.get("dateModified")) for o in objects),
         *(metas.get(name) for name in MODIFIED_METAS),
     )
-    return published or modified or shown_date(tree) or _htmldate(tree, url)
+    if published or modified:
+        return published or modified
+    if _is_product(metas, objects):
+        return None  # a product sheet has no publication date: htmldate would find a price's
+    return shown_date(tree) or _htmldate(tree, url)
+
+
+def _is_product(metas: dict[str, str], objects: list[dict[str, Any]]) -> bool:
+    """The page declares itself a product (`og:type` product, a JSON-LD `Product` with no
+    article or review beside it: a buyer's guide lists products too)."""
+    if "product" in metas.get("og:type", "").lower():
+        return True
+    kinds = {k.lower() for o in objects for k in _kinds(o)}
+    story = any(w in k for k in kinds for w in ("article", "posting", "review", "blog"))
+    return not story and bool(kinds & {"product", "productgroup"})
+
+
+def _kinds(obj: dict[str, Any]) -> list[str]:
+    kind = obj.get("@type")
+    return [k for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str)]
 
 
 def shown_date(tree: LexborHTMLParser) -> str | None:
