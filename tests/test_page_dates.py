@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
+from archiver.extraction.authors import clean_author
 from archiver.extraction.metadata import PageMetadata, read_metadata
 
 
@@ -155,3 +156,23 @@ def test_a_buyers_guide_listing_products_is_still_dated() -> None:
     )
     body = "<article><h1>The best kettles</h1><p>Updated May 2, 2024</p>" + FILLER
     assert page(body + "</article>", head).published == "2024-05-02"
+
+
+# --------------------------------------------------------------------------- author lines
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Jillian Kubala, MS, RD", "Jillian Kubala"),
+        ("Von Dr. Anna Müller, MBA", "Dr. Anna Müller"),
+        ("Genevieve Carlton, Ph.D.", "Genevieve Carlton"),
+        ("WRAL", "WRAL"),  # alone, an acronym may be the organisation that wrote it
+        ("Articles by Juliette Carreiro", "Juliette Carreiro"),
+        ("More posts by Sam Lee", "Sam Lee"),
+        ("Articles", "Articles"),  # no "by": not a label to strip
+    ],
+)
+def test_credentials_and_labels_leave_the_name(raw: str, clean: str) -> None:
+    """Credentials after a name and "Articles by" labels are not names; the name stays."""
+    assert clean_author(raw) == clean

@@ -19,7 +19,8 @@ from archiver.text import collapse_spaces
 
 # "By Jane Doe", "Par Jean Dupont", "Written by: X" and the glued "BySteven Mufson".
 _BYLINE_PREFIX = re.compile(
-    r"^\s*(?:(?i:(?:(?:posted|written|authored|reviewed|published|guide|words|story|text)\s+)?"
+    r"^\s*(?:(?i:(?:(?:more\s+)?(?:posted|written|authored|reviewed|published|guide|words|story"
+    r"|stories|text|articles?|posts)\s+)?"
     r"(?:by|par|von|door|por|di|de|av|af)\b\s*:?\s*)|(?:By|Par|Von|Por)(?=[A-Z]))"
 )
 # Several authors: "A, B and C", "A; B", "A (avec B et C)", "A mit B"; a parenthesis that
@@ -28,6 +29,9 @@ _AUTHOR_SEPARATORS = re.compile(
     r"\s*(?:[,;&]|\((?=\s*(?i:avec|with|mit|con|and)\b)|\b(?:and|et|und|y|e|avec|with|mit|con)\b)\s*",
     re.IGNORECASE,
 )
+# Credentials after a name ("Jane Doe, MD, FACP", "Ph.D."): no one's name. Alone, such a word
+# may be an organisation's ("WRAL") and stays.
+_CREDENTIAL = re.compile(r"^(?:[A-Z]{2,6}|(?:[A-Z]\.){2,5}|Ph\.?\s?D\.?|Dr\.?)$")
 _BY = re.compile(r"^(?:by|written by|posted by|author)\b\s*:?\s*\S", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 # Labels some templates render in the author's place, and placeholders never filled in.
@@ -167,6 +171,7 @@ def clean_author(value: str | None) -> str | None:
             name
             and not any(c.isdigit() for c in name)
             and not _NOT_A_NAME.match(name)
+            and not (names and _CREDENTIAL.match(name))
             and name not in names
         ):
             names.append(name)
