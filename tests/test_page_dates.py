@@ -176,3 +176,23 @@ def test_a_buyers_guide_listing_products_is_still_dated() -> None:
 def test_credentials_and_labels_leave_the_name(raw: str, clean: str) -> None:
     """Credentials after a name and "Articles by" labels are not names; the name stays."""
     assert clean_author(raw) == clean
+
+
+def test_a_threads_json_ld_names_its_author() -> None:
+    """A page whose JSON-LD is a `DiscussionForumPosting` (no article) is by its author."""
+    head = (
+        '<script type="application/ld+json">{"@type": "DiscussionForumPosting",'
+        ' "headline": "Quel moulin à café ?", "author": {"@type": "Person",'
+        ' "name": "Kaffeetante"}}</script>'
+    )
+    assert page("<h1>Quel moulin à café ?</h1><p>Bonjour à tous.</p>", head).author == "Kaffeetante"
+
+
+def test_an_articles_json_ld_wins_over_a_thread_beside_it() -> None:
+    """The article's own author is kept when a discussion object sits beside it."""
+    head = (
+        '<script type="application/ld+json">[{"@type": "NewsArticle", "author":'
+        ' {"name": "Jane Doe"}}, {"@type": "DiscussionForumPosting", "author":'
+        ' {"name": "troll42"}}]</script>'
+    )
+    assert page("<h1>Harbour news</h1>", head).author == "Jane Doe"

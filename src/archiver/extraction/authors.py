@@ -64,6 +64,7 @@ BYLINE_SELECTORS = (
     # is a name and nothing more.
     "[class*='author'], [class*='Author']",
 )
+_THREAD_TYPES = frozenset({"discussionforumposting", "question"})
 MAX_NAME_WORDS = 6
 NEAR_HEADLINE_NODES = 60  # how far from the headline a "By …" line is looked for
 BYLINE_MAX_CHARS = 120
@@ -81,6 +82,17 @@ def find_author(
             return name
         fallback = fallback or name
     return fallback
+
+
+def thread_json_ld(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    """A forum thread's JSON-LD (`DiscussionForumPosting`, a Q&A `Question`): its author is the
+    thread's, on a page that has no article object."""
+    for obj in objects:
+        kinds = obj.get("@type")
+        names = kinds if isinstance(kinds, list) else [kinds]
+        if any(isinstance(k, str) and k.lower() in _THREAD_TYPES for k in names):
+            return obj
+    return {}
 
 
 def _sources(
