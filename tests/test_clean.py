@@ -16,14 +16,30 @@ def cleaned(html: str) -> str:
     return tree.html or ""
 
 
-def test_hidden_block_goes_whatever_its_size() -> None:
-    """An element hidden by style is removed even when it holds most of the page's text."""
+def test_hidden_block_holding_most_of_the_page_stays() -> None:
+    """An element hidden by style that holds most of the page's text is a collapsed panel
+    (the story behind "read more"): kept; a small hidden one goes."""
     html = (
         f"<html><body><article><div style='visibility: hidden'>{STORY}{STORY}</div>"
-        "<p>Visible paragraph.</p></article></body></html>"
+        "<p>Visible paragraph.</p><p style='display:none'>Hidden note.</p></article></body></html>"
     )
-    assert "A sentence of the story" not in cleaned(html)
+    assert "A sentence of the story" in cleaned(html)
     assert "Visible paragraph." in cleaned(html)
+    assert "Hidden note." not in cleaned(html)
+
+
+def test_an_accordion_of_hidden_answers_stays() -> None:
+    """Collapsed panels that together hold most of the text (questions and answers) stay;
+    the same hidden boxes beside a longer visible story go."""
+    answer = "<p>" + "Die Versicherung zahlt auch, wenn das Tier im Ausland erkrankt. " * 4 + "</p>"
+    panels = "".join(
+        f"<h3>Frage {i}</h3><div class='panel' style='display: none'>{answer}</div>"
+        for i in range(5)
+    )
+    page = f"<html><body><main><h1>Fragen</h1>{panels}</main></body></html>"
+    assert cleaned(page).count("Die Versicherung zahlt") == 20
+    beside = f"<html><body><main>{STORY * 6}<div style='display:none'>{answer}</div></main></body></html>"
+    assert "Die Versicherung zahlt" not in cleaned(beside)
 
 
 def test_hidden_attribute_goes() -> None:

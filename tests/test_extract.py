@@ -418,3 +418,119 @@ def test_second_opinion_only_when_the_first_looks_wrong(
     """The signals that make a second candidate worth its time."""
     signals = Signals(words, words * 6, links, longest, 5, 0.8, 0.0)
     assert _looks_wrong(signals, page_chars) is wrong
+
+
+SHORT_POST = (
+    "<html lang='de'><head><title>Nichts tun</title>{declared}</head><body><article>"
+    "<h1>Nichts tun</h1><p>„Ich weiß, ich bin betrunken und sollte das vielleicht nicht"
+    " sagen …“ – „Dann sag es nicht.“ – „Ok.“ So endete der Abend, ganz ohne Streit.</p>"
+    "</article></body></html>"
+)
+
+
+def test_a_short_post_is_kept_when_the_page_declares_an_article() -> None:
+    """A 20-word blog post is kept when the page says it is an article (og:type), refused
+    as too short when it says nothing."""
+    declared = SHORT_POST.format(declared="<meta property='og:type' content='article'>")
+    article = extract_article(declared, "https://blog.example.de/2013/06/nichts/")
+    assert article.text.startswith("„Ich weiß")
+    with pytest.raises(NotAnArticle) as info:
+        extract_article(SHORT_POST.format(declared=""), "https://blog.example.de/2013/06/nichts/")
+    assert info.value.reason == "too_short"
+
+
+def test_a_linked_paragraph_is_text_not_navigation() -> None:
+    """A teaser page whose one paragraph is a link is kept (a linked paragraph is prose);
+    a list of short links stays navigation."""
+    prose = (
+        "Konflikte mag keiner, und trotzdem begegnen wir ihnen ständig in allen Lebensbereichen."
+        " Kommunikation ist mit vielen Fallen gespickt, in die wir gerne tappen; hier eine"
+        " einfache Lösung, wie wir schwierige Gespräche meistern können."
+    )
+    html = f"<html><body><main><h1>Schwierige Gespräche</h1><p><a href='/mehr'>{prose}</a></p>"
+    article = extract_article(html + "</main></body></html>", "https://www.example.de/a")
+    assert article.text == prose
+    links = "".join(f"<li><a href='/t/{i}'>Thema Nummer {i} im Archiv</a></li>" for i in range(40))
+    with pytest.raises(NotAnArticle):
+        extract_article(f"<html><body><main><ul>{links}</ul></main></body></html>", None)
+
+
+def test_before_refusing_plain_trafilatura_reads_the_page_as_served() -> None:
+    """The story is only in the page's JSON-LD (the HTML holds a menu): our clean-up drops
+    scripts, so the last candidate before a refusal, trafilatura on the page as served,
+    finds it."""
+    body = " ".join(
+        f"Paso {i}: mide el diámetro de la mesa y añade la caída que quieras para el mantel."
+        for i in range(1, 8)
+    )
+    data = json.dumps(
+        {
+            "@context": "https://schema.org",
+            "@type": "Article",
+            "headline": "Cómo coser un mantel redondo",
+            "articleBody": body,
+        }
+    )
+    html = (
+        "<html lang='es'><head><title>Cómo coser un mantel redondo</title>"
+        f"<script type='application/ld+json'>{data}</script></head><body>"
+        "<div id='app'><a href='/'>Inicio</a> <a href='/diy'>Hazlo tú</a></div></body></html>"
+    )
+    article = extract_article(html, "https://www.example.es/diy/mantel")
+    assert "Paso 7: mide el diámetro" in article.text
+
+
+def test_a_declared_forum_thread_keeps_its_posts() -> None:
+    """Posts of a thread declared as DiscussionForumPosting sit in `comment` containers:
+    kept; the same containers on a page that does not declare a forum are comments."""
+    posts = "".join(
+        f"<div class='comment post'><p>Post {i}: the new interface hides the notebook list"
+        " behind two clicks, and the search box no longer finds tags the way it used to.</p>"
+        "</div>"
+        for i in range(1, 6)
+    )
+    declared = json.dumps(
+        {
+            "@context": "https://schema.org",
+            "@type": "DiscussionForumPosting",
+            "headline": "New UI 2024",
+            "author": {"@type": "Person", "name": "notetaker"},
+        }
+    )
+    head = f"<script type='application/ld+json'>{declared}</script>"
+    html = (
+        f"<html lang='en'><head><title>New UI 2024</title>{head}</head><body><main>"
+        f"<h1>New UI 2024</h1>{posts}</main></body></html>"
+    )
+    article = extract_article(html, "https://forum.example.com/topic/1")
+    assert "Post 5: the new interface" in article.text
+
+
+def test_a_forum_thread_declared_in_microdata_is_a_discussion() -> None:
+    """`itemtype=".../QAPage"` declares a thread as JSON-LD does; a page of `Comment`
+    microdata alone does not."""
+    from archiver.extraction.metadata import read_metadata
+
+    qa = "<html><body><div itemscope itemtype='https://schema.org/QAPage'>q</div></body></html>"
+    assert read_metadata(LexborHTMLParser(qa), None).declared_type == "discussion"
+    comments = qa.replace("QAPage", "Comment")
+    assert read_metadata(LexborHTMLParser(comments), None).declared_type is None
+
+
+def test_a_paragraph_above_the_headline_stays() -> None:
+    """A kicker above the headline goes with it; a lead paragraph set above it stays."""
+    lead = (
+        "Touristen und Börsenhändler waren überrascht, als sich plötzlich mit Kunstblut"
+        " besudelte Gestalten auf das Pflaster vor der New Yorker Börse warfen."
+    )
+    rest = (
+        "<p>" + "Weltweit finanzieren Banken Unternehmungen, die dem Klima schaden. " * 4 + "</p>"
+    )
+    page = (
+        "<html lang='de'><head><title>Klimaschutz: Bohren, bis es heiß wird</title></head>"
+        "<body><main><p>{above}</p><h2>Klimaschutz: Bohren, bis es heiß wird</h2>"
+        f"{rest}</main></body></html>"
+    )
+    assert extract_article(page.format(above=lead), None).text.startswith("Touristen und")
+    kicker = extract_article(page.format(above="Klimaschutz"), None)
+    assert kicker.text.startswith("Weltweit finanzieren")

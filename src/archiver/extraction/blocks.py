@@ -17,6 +17,9 @@ _BLOCK_TAGS = frozenset({"p", "head", "item", "row", "quote", "code"})
 # trafilatura's inline elements: highlighting, links, line breaks, deletions, images.
 _INLINE_TAGS = frozenset({"hi", "ref", "lb", "del", "graphic", "span"})
 LAYOUT_CELL_WORDS = 80  # a data table's cell is rarely longer than this
+# A link whose text is a paragraph's length is a linked paragraph (a teaser page's summary,
+# a quote linked to its source), not navigation: its text does not count as link text.
+PROSE_LINK_WORDS = 25
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ def walk(element: Any) -> Iterator[Block]:
         if tag in _INLINE_TAGS:
             text = child.xpath("string()")
             pending.append(text)
-            links += len(collapse(text)) if tag == "ref" else 0
+            links += link_chars(text) if tag == "ref" else 0
         elif tag == "row" and _is_layout_row(child):
             yield from _flush(pending, links)
             links = 0
@@ -86,23 +89,28 @@ def _is_layout_row(row: Any) -> bool:
 def _row(row: Any) -> Block:
     """A data table's row as one block, its cells joined by " | "."""
     cells = [collapse(c.xpath("string()")) for c in row]
-    links = sum(len(collapse(r.xpath("string()"))) for r in row.iter("ref"))
+    links = sum(link_chars(r.xpath("string()")) for r in row.iter("ref"))
     text = " | ".join(cells)
     # Separators are not text: a row of links only (a menu) counts as all links.
     return Block(text, min(len(text), links + 3 * (len(cells) - 1)) if links else 0)
 
 
-def _flush(pending: list[str], link_chars: int) -> Iterator[Block]:
+def _flush(pending: list[str], links: int) -> Iterator[Block]:
     text = collapse("".join(pending))  # the pieces are adjacent in the document
     pending.clear()
     if text:
-        yield Block(text, min(link_chars, len(text)))
+        yield Block(text, min(links, len(text)))
 
 
 def _block(element: Any) -> Block:
     text = collapse(element.xpath("string()"))
-    link_chars = sum(len(collapse(r.xpath("string()"))) for r in element.iter("ref"))
-    return Block(text, link_chars)
+    return Block(text, sum(link_chars(r.xpath("string()")) for r in element.iter("ref")))
+
+
+def link_chars(anchor: str) -> int:
+    """How much of a link's text counts as link text: all of it, unless it is prose."""
+    text = collapse(anchor)
+    return 0 if count_words(text) >= PROSE_LINK_WORDS else len(text)
 
 
 def collapse(text: str) -> str:

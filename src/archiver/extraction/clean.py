@@ -9,7 +9,9 @@ asks the reader something (a consent box with toggles, several buttons in a shor
 the elements named by furniture words would leave less than that, the most used words are the
 site's layout vocabulary and stay (`elementor-widget-wrap`); the ancestors of the page's main
 `<article>` stay; so do links or spans inside a sentence, whatever their names. Hidden
-elements go whatever their size (the cautious pass keeps them). MathML and figures holding
+elements go under the same guards (the cautious pass keeps them all): hidden panels that
+together hold most of the page's text are its collapsed accordion or tabs, not furniture
+(measured on the dev set: +0.004 word F1 on wcxb-dev, readability unchanged). MathML and figures holding
 text blocks are unwrapped into the text (trafilatura drops both).
 """
 
@@ -169,26 +171,34 @@ def is_furniture_name(value: str, words: frozenset[str] = FURNITURE_WORDS) -> bo
     return furniture_word(value, words) is not None
 
 
-@functools.lru_cache(maxsize=4096)
 def furniture_word(value: str, words: frozenset[str] = FURNITURE_WORDS) -> str | None:
     """The furniture word or phrase a class or id value holds (`share` in `share-bar`), if any."""
     for name in value.split():
-        lowered = _lowered(name)
-        if lowered.startswith(TAXONOMY_PREFIXES):
-            continue
-        if words is FURNITURE_WORDS:
-            for phrase in FURNITURE_PHRASES:
-                if phrase in lowered:
-                    return phrase
-        parts = _parts(lowered)
-        if _is_negated(parts):
-            continue
-        for part in parts:
-            if part in words:
-                return part
-        if "".join(parts) in words:
-            return "".join(parts)
+        word = _name_word(name, words)
+        if word is not None:
+            return word
     return None
+
+
+# One class name at a time: names repeat across a page's elements and a site's pages far
+# more than whole `class` values do (measured: 41,000 cache misses on 200 pages the other way).
+@functools.lru_cache(maxsize=16384)
+def _name_word(name: str, words: frozenset[str]) -> str | None:
+    lowered = _lowered(name)
+    if lowered.startswith(TAXONOMY_PREFIXES):
+        return None
+    if words is FURNITURE_WORDS:
+        for phrase in FURNITURE_PHRASES:
+            if phrase in lowered:
+                return phrase
+    parts = _parts(lowered)
+    if _is_negated(parts):
+        return None
+    for part in parts:
+        if part in words:
+            return part
+    joined = "".join(parts)
+    return joined if joined in words else None
 
 
 def clean_tree(tree: LexborHTMLParser, *, thorough: bool = True) -> int:
@@ -208,6 +218,14 @@ def clean_tree(tree: LexborHTMLParser, *, thorough: bool = True) -> int:
         node.decompose()
     _unwrap_text_markup(tree)
     return chars
+
+
+def remove_questions(tree: LexborHTMLParser) -> None:
+    """Remove only the boxes that ask the reader something (a consent wall with its toggles),
+    scripts and all else left: the page as served, for plain trafilatura."""
+    _mark_questions(tree)
+    for node in tree.css(f"[{ASKS}]"):
+        node.decompose()
 
 
 def _mark_questions(tree: LexborHTMLParser) -> None:
@@ -263,10 +281,11 @@ def find_furniture(
 ) -> list[LexborNode]:
     """The outermost furniture elements of `tree`, in document order (nothing is removed).
 
-    Guards: an element holding `MOSTLY` of the page's text stays whatever its name (unless it
-    is hidden or asks the reader something); and when the elements named by furniture words
-    would leave less than that, the most used of those words are the site's layout vocabulary
-    (`elementor-widget-wrap` around every paragraph), not furniture: their elements stay."""
+    Guards: an element holding `MOSTLY` of the page's text stays whatever its name or
+    visibility (unless it asks the reader something); and when the elements named by
+    furniture words, or the hidden ones, would leave less than that, the most used of those
+    words are the site's layout vocabulary (`elementor-widget-wrap` around every paragraph)
+    and the hidden ones its collapsed panels, not furniture: their elements stay."""
     body = tree.body
     if body is None:
         return []
@@ -283,14 +302,15 @@ def find_furniture(
         if why is None:
             continue
         length = len(node.text(deep=True, strip=True))
-        if why in (HIDDEN, ASKS) or length < MOSTLY * total:
+        if why == ASKS or length < MOSTLY * total:
             found.append((node, why, length))
             marked_ids.add(node.mem_id)
     by_name: Counter[str] = Counter()
     for _, why, length in found:
-        if why.startswith("name:"):
+        if why.startswith("name:") or why == HIDDEN:
             by_name[why] += length
-    # Names that would leave less than the page's main text are its layout vocabulary.
+    # Names that would leave less than the page's main text are its layout vocabulary; hidden
+    # elements that would are its collapsed panels (an accordion of questions and answers).
     left = total - sum(length for _, _, length in found)
     layout: set[str] = set()
     for why, length in by_name.most_common():
@@ -352,7 +372,7 @@ def _in_running_text(node: LexborNode) -> bool:
 
 
 def _is_hidden(node: LexborNode) -> bool:
-    """Hidden from every reader, whatever its size (the cautious pass keeps it, in case)."""
+    """Hidden from every reader (until a click opens it; the cautious pass keeps it)."""
     attrs = node.attributes
     return (
         "hidden" in attrs

@@ -4,7 +4,8 @@
          ─▶ trafilatura once (no fallbacks, no metadata) ─▶ blocks
          ─▶ looks wrong? (mostly links, no paragraph, a fifth of the page's text or less)
               ─▶ trafilatura with its fallbacks; the cautiously cleaned page ─▶ best by gate
-         ─▶ gate on the extracted text (gate.py) ─▶ Article
+         ─▶ gate on the extracted text (gate.py); refused? plain trafilatura on the page as
+            served, judged the same way ─▶ Article
 
 `extract_article` is the stable entry point for the rest of the code and for outside tools.
 """
@@ -21,18 +22,22 @@ from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from archiver.charsets import decode_html
 from archiver.errors import ExtractError, NotAnArticle
-from archiver.extraction.blocks import NBSP_MARK, Block, collapse, xml_blocks
-from archiver.extraction.clean import clean_tree
+from archiver.extraction.blocks import NBSP_MARK, Block, collapse, link_chars, xml_blocks
+from archiver.extraction.clean import clean_tree, remove_questions
 from archiver.extraction.gate import MAX_LINK_SHARE, PARAGRAPH_WORDS, Signals
 from archiver.extraction.language import article_language
 from archiver.extraction.metadata import (
     PageMetadata,
     read_metadata,
 )
+from archiver.extraction.titles import is_headline_block
 from archiver.models import Article, SiteRule
 from archiver.text import count_words, paragraph_fingerprint
 
 DEFAULT_MIN_WORDS = 30
+# A page that declares itself an article needs only half of `min_words`: a short blog post,
+# a paywalled story's teaser, a photo's caption are what the publisher published.
+SHORT_POST_SHARE = 2
 _COUNTER = re.compile(
     r"^\d+\s+(comments?|commentaires?|kommentare?|comentarios?|commenti|reacties)$", re.I
 )
@@ -94,6 +99,9 @@ def _extract(
     _check_nesting(html)
     tree = _parse(html)
     meta = read_metadata(tree, url)
+    floor = min_words // SHORT_POST_SHARE if meta.declared_type == "article" else min_words
+    if meta.declared_type == "discussion" and site_rule is None:
+        return _discussion(html, url, meta, floor, boilerplate)
     if site_rule is not None:
         tree = _apply_site_rule(tree, site_rule)
     page_chars = clean_tree(tree)
@@ -104,13 +112,35 @@ def _extract(
         blocks, signals = _second_opinion(
             (blocks, signals), tree, cleaned, html, url, meta, site_rule, page_chars, min_words
         )
-    refusal = signals.refusal(min_words)
+    if signals.refusal(min_words) is not None:
+        blocks, signals = _choose([(blocks, signals), _plain(html, url, meta)], floor)
+    return _judged(blocks, signals, meta, floor, boilerplate)
+
+
+def _discussion(
+    html: str, url: str | None, meta: PageMetadata, floor: int, boilerplate: frozenset[str]
+) -> Article:
+    """A forum thread (declared as one): its posts sit in containers named like comments,
+    which our clean-up would remove; trafilatura, as served, knows such pages."""
+    blocks, signals = _plain(html, url, meta)
+    return _judged(blocks, signals, meta, floor, boilerplate)
+
+
+def _judged(
+    blocks: list[Block],
+    signals: Signals,
+    meta: PageMetadata,
+    floor: int,
+    boilerplate: frozenset[str],
+) -> Article:
+    """The article of the chosen blocks, or the gate's refusal; known template blocks out."""
+    refusal = signals.refusal(floor)
     if refusal is not None:
         raise refusal
     fingerprints = tuple(paragraph_fingerprint(b.text) for b in blocks)
     if boilerplate:
         blocks = [b for b, f in zip(blocks, fingerprints, strict=True) if f not in boilerplate]
-        refusal = Signals.of(blocks).refusal(min_words)
+        refusal = Signals.of(blocks).refusal(floor)
         if refusal is not None:
             raise refusal
     return _article(blocks, meta, fingerprints)
@@ -163,6 +193,18 @@ def _second_opinion(
     return _choose(candidates, min_words)
 
 
+def _plain(html: str, url: str | None, meta: PageMetadata) -> tuple[list[Block], Signals]:
+    """The last candidate before a refusal: trafilatura with its own fallbacks on the page as
+    served (its scripts too: its baseline reads a JSON-LD `articleBody`), only the boxes that
+    ask the reader something removed. Our clean-up or the first pass may have taken the story
+    with the furniture; a page is refused only when this is no article either."""
+    tree = _parse(html)
+    remove_questions(tree)
+    served = _protect_nbsp(_paragraphs_at_breaks(tree.html or ""))
+    found = _body_blocks(xml_blocks(_trafilatura(served, url, fast=False)), meta)
+    return _candidate(_with_page_links(found, tree))
+
+
 def _with_page_links(blocks: list[Block], tree: LexborHTMLParser) -> list[Block]:
     """trafilatura's fallback extractors (its baseline too, which even `fast` uses when it
     finds nothing) return text without its links: count as link text what the page's links
@@ -170,7 +212,7 @@ def _with_page_links(blocks: list[Block], tree: LexborHTMLParser) -> list[Block]
     if not blocks or any(b.link_chars for b in blocks):
         return blocks
     anchors = {collapse(a.text()) for a in tree.css("a")}
-    anchors = {a for a in anchors if len(a) >= MIN_ANCHOR_CHARS}
+    anchors = {a for a in anchors if len(a) >= MIN_ANCHOR_CHARS and link_chars(a)}
     return [
         Block(b.text, min(len(b.text), sum(len(a) for a in anchors if a in b.text))) for b in blocks
     ]
@@ -249,10 +291,12 @@ def _trafilatura(html: str, url: str | None, *, fast: bool = True) -> Any:
 def _body_blocks(found: Any, meta: PageMetadata) -> list[Block]:
     blocks = [b for b in found if b.text]
     if meta.title:
-        # Kickers and breadcrumbs sit above the headline; the headline itself is the title.
+        # Kickers and breadcrumbs sit above the headline; the headline itself is the title. A
+        # paragraph above it (a teaser's lead set before the headline) stays.
         for i, block in enumerate(blocks[:HEAD_BLOCKS]):
-            if _same_text(block.text, meta.title):
-                blocks = blocks[i + 1 :]
+            if is_headline_block(block.text, meta.title):
+                above = [b for b in blocks[:i] if count_words(b.text) > BYLINE_MAX_WORDS]
+                blocks = above + blocks[i + 1 :]
                 break
     head = [b for b in blocks[:HEAD_BLOCKS] if not (_is_byline(b, meta.author) or _is_dateline(b))]
     blocks = head + blocks[HEAD_BLOCKS:]
@@ -315,7 +359,3 @@ def _protect_nbsp(html: str) -> str:
     for form in ("&nbsp;", "&#160;", "&#xa0;", "&#xA0;", "\xa0"):
         html = html.replace(form, NBSP_MARK)
     return html
-
-
-def _same_text(a: str, b: str) -> bool:
-    return collapse(a).casefold() == collapse(b).casefold()

@@ -40,6 +40,8 @@ ARTICLE_TYPES = frozenset(
         "liveblogposting",
     }
 )
+DISCUSSION_TYPES = ("discussionforumposting", "qapage")
+DISCUSSION_MICRODATA = "[itemtype$='/DiscussionForumPosting' i], [itemtype$='/QAPage' i]"
 _CDATA = re.compile(r"^\s*(?://\s*)?(?:<!\[CDATA\[|<!--)|(?://\s*)?(?:\]\]>|-->)\s*$")
 MAX_HEADINGS = 3
 _HEADING_MARKS = " ¶#§¶"  # the permalink marks documentation generators append
@@ -58,6 +60,10 @@ class PageMetadata:
     canonical_url: str | None = None
     image: str | None = None
     tags: tuple[str, ...] = ()
+    # What the page says it is: "discussion" (a JSON-LD DiscussionForumPosting or QAPage: a
+    # forum thread, whose posts are its text), "article" (`og:type` article, a JSON-LD
+    # Article or BlogPosting), or None.
+    declared_type: str | None = None
 
 
 def read_metadata(tree: LexborHTMLParser, url: str | None) -> PageMetadata:
@@ -106,7 +112,23 @@ def read_metadata(tree: LexborHTMLParser, url: str | None) -> PageMetadata:
             _first(metas.get("og:image"), _image(ld.get("image")), metas.get("twitter:image")), url
         ),
         tags=_tags(tree, ld),
+        declared_type=_declared_type(tree, metas, ld, objects),
     )
+
+
+def _declared_type(
+    tree: LexborHTMLParser,
+    metas: dict[str, str],
+    ld: dict[str, Any],
+    objects: list[dict[str, Any]],
+) -> str | None:
+    if any(_is_type(o, kind) for o in objects for kind in DISCUSSION_TYPES):
+        return "discussion"
+    if tree.css_first(DISCUSSION_MICRODATA) is not None:
+        return "discussion"
+    if ld or metas.get("og:type", "").lower() == "article":
+        return "article"
+    return None
 
 
 def _declared_language(
@@ -219,11 +241,14 @@ def _title_tag(tree: LexborHTMLParser) -> str | None:
 
 
 def _headings(tree: LexborHTMLParser) -> list[str]:
-    """The visible text of the page's first `<h1>`s (a style sheet inside one is not text)."""
+    """The visible text of the page's first `<h1>`s (a style sheet inside one is not text).
+
+    Those in furniture (a sidebar, comments) are left out, unless all are: page builders wrap
+    the one headline in "widget" and "header" containers too."""
+    nodes = tree.css("h1")[:MAX_HEADINGS]
+    kept = [node for node in nodes if not in_furniture(node)] or nodes
     found = []
-    for node in tree.css("h1")[:MAX_HEADINGS]:
-        if in_furniture(node):
-            continue
+    for node in kept:
         if node.css_first("style, script, br") is not None:
             # A copy, so that the caller's tree is left as it was.
             copy = LexborHTMLParser(f"<body>{node.html or ''}</body>").body
