@@ -38,7 +38,8 @@ def test_an_accordion_of_hidden_answers_stays() -> None:
     )
     page = f"<html><body><main><h1>Fragen</h1>{panels}</main></body></html>"
     assert cleaned(page).count("Die Versicherung zahlt") == 20
-    beside = f"<html><body><main>{STORY * 6}<div style='display:none'>{answer}</div></main></body></html>"
+    hidden = f"<div style='display:none'>{answer}</div>"
+    beside = f"<html><body><main>{STORY * 6}{hidden}</main></body></html>"
     assert "Die Versicherung zahlt" not in cleaned(beside)
 
 

@@ -11,8 +11,8 @@ site's layout vocabulary and stay (`elementor-widget-wrap`); the ancestors of th
 `<article>` stay; so do links or spans inside a sentence, whatever their names. Hidden
 elements go under the same guards (the cautious pass keeps them all): hidden panels that
 together hold most of the page's text are its collapsed accordion or tabs, not furniture
-(measured on the dev set: +0.004 word F1 on wcxb-dev, readability unchanged). MathML and figures holding
-text blocks are unwrapped into the text (trafilatura drops both).
+(measured on the dev set: +0.004 word F1 on wcxb-dev, readability unchanged). MathML and
+figures holding text blocks are unwrapped into the text (trafilatura drops both).
 """
 
 from __future__ import annotations
