@@ -19,7 +19,8 @@ from archiver.text import collapse_spaces
 
 # "By Jane Doe", "Par Jean Dupont", "Written by: X" and the glued "BySteven Mufson".
 _BYLINE_PREFIX = re.compile(
-    r"^\s*(?:(?i:(?:(?:posted|written|authored|reviewed|published|guide|words|story|text)\s+)?"
+    r"^\s*(?:(?i:(?:(?:more\s+)?(?:posted|written|authored|reviewed|published|guide|words|story"
+    r"|stories|text|articles?|posts)\s+)?"
     r"(?:by|par|von|door|por|di|de|av|af)\b\s*:?\s*)|(?:By|Par|Von|Por)(?=[A-Z]))"
 )
 # Several authors: "A, B and C", "A; B", "A (avec B et C)", "A mit B"; a parenthesis that
@@ -28,12 +29,16 @@ _AUTHOR_SEPARATORS = re.compile(
     r"\s*(?:[,;&]|\((?=\s*(?i:avec|with|mit|con|and)\b)|\b(?:and|et|und|y|e|avec|with|mit|con)\b)\s*",
     re.IGNORECASE,
 )
+# Credentials after a name ("Jane Doe, MD, FACP", "Ph.D."): no one's name. Alone, such a word
+# may be an organisation's ("WRAL") and stays.
+_CREDENTIAL = re.compile(r"^(?:[A-Z]{2,6}|(?:[A-Z]\.){2,5}|Ph\.?\s?D\.?|Dr\.?)$")
 _BY = re.compile(r"^(?:by|written by|posted by|author)\b\s*:?\s*\S", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 # Labels some templates render in the author's place, and placeholders never filled in.
 _NOT_A_NAME = re.compile(
     r"^(?:by|posted|written|author|authors|the author|admin|administrator|view (?:all|more) "
-    r"posts?.*|staff|unknown|anonymous|guest|mon|tue|wed|thu|fri|sat|sun)$|^[\w-]+(?:\.[\w-]+){2,}$",
+    r"posts?.*|staff|unknown|anonymous|guest|user ?name|log ?in|sign ?in"
+    r"|mon|tue|wed|thu|fri|sat|sun)$|^[\w-]+(?:\.[\w-]+){2,}$",
     re.IGNORECASE,
 )
 AUTHOR_METAS = (
@@ -50,8 +55,6 @@ AUTHOR_METAS = (
 )
 # Bylines rendered in the page, when no <meta> or JSON-LD names the author.
 BYLINE_SELECTORS = (
-    "[itemprop='author'] [itemprop='name']",
-    "[itemprop='author']",
     "[rel='author']",
     "[class*='byline'], .by-line, [class*='author-name'], [class*='author__name'], "
     "[class*='authorName'], [class*='author_name'], .article-author, .post-author, "
@@ -61,6 +64,7 @@ BYLINE_SELECTORS = (
     # is a name and nothing more.
     "[class*='author'], [class*='Author']",
 )
+_THREAD_TYPES = frozenset({"discussionforumposting", "question"})
 MAX_NAME_WORDS = 6
 NEAR_HEADLINE_NODES = 60  # how far from the headline a "By …" line is looked for
 BYLINE_MAX_CHARS = 120
@@ -80,6 +84,17 @@ def find_author(
     return fallback
 
 
+def thread_json_ld(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    """A forum thread's JSON-LD (`DiscussionForumPosting`, a Q&A `Question`): its author is the
+    thread's, on a page that has no article object."""
+    for obj in objects:
+        kinds = obj.get("@type")
+        names = kinds if isinstance(kinds, list) else [kinds]
+        if any(isinstance(k, str) and k.lower() in _THREAD_TYPES for k in names):
+            return obj
+    return {}
+
+
 def _sources(
     tree: LexborHTMLParser, metas: dict[str, str], ld: dict[str, Any], site: set[str]
 ) -> Iterator[str | None]:
@@ -91,8 +106,44 @@ def _sources(
     # WordPress (Yoast) writes the author as a Twitter card field: "Written by" / "X".
     if "by" in metas.get("twitter:label1", "").casefold():
         yield clean_author(metas.get("twitter:data1"))
+    yield thread_starter(tree)
     yield page_byline(tree, site)
     yield _by_line_near_headline(tree)
+
+
+def thread_starter(tree: LexborHTMLParser) -> str | None:
+    """A discussion's author: its first post's, as forum software marks it (`data-author` on
+    the post, `class="username"` on the poster's name). Posts sit in "reply" containers, so
+    only a comment thread under an article is passed over."""
+    node = tree.css_first("[data-author]")
+    if node is not None and not _in_comments(node):
+        name = _user_name(node.attributes.get("data-author") or "")
+        if name:
+            return name
+    node = tree.css_first(".username")
+    if node is not None and not _in_comments(node):
+        return _user_name(node.text(deep=True, separator=" "))
+    return None
+
+
+def _user_name(value: str) -> str | None:
+    """A forum user name as written ("paulb203" keeps its digits; a label is no name)."""
+    name = collapse_spaces(unescape(value)).strip(" @:")
+    if not name or _NOT_A_NAME.match(name) or _EMAIL.search(name):
+        return None
+    return name if 0 < len(name.split()) <= MAX_NAME_WORDS else None
+
+
+def _in_comments(node: LexborNode) -> bool:
+    parent = node.parent
+    while parent is not None and parent.tag != "body":
+        if parent.tag in ("form", "footer", "aside", "nav", "header"):
+            return True
+        names = f"{parent.attributes.get('class') or ''} {parent.attributes.get('id') or ''}"
+        if "comment" in names.lower():
+            return True
+        parent = parent.parent
+    return False
 
 
 def _citation_authors(tree: LexborHTMLParser) -> str | None:
@@ -132,6 +183,7 @@ def clean_author(value: str | None) -> str | None:
             name
             and not any(c.isdigit() for c in name)
             and not _NOT_A_NAME.match(name)
+            and not (names and _CREDENTIAL.match(name))
             and name not in names
         ):
             names.append(name)
@@ -140,6 +192,9 @@ def clean_author(value: str | None) -> str | None:
 
 def page_byline(tree: LexborHTMLParser, site: set[str] | None = None) -> str | None:
     """The first byline rendered in the page (`itemprop=author`, `rel=author`, `.byline`)."""
+    found = _item_author(tree, site or set())
+    if found:
+        return found
     for selector in BYLINE_SELECTORS:
         for node in tree.css(selector):
             text = node.attributes.get("content") if node.tag == "meta" else None
@@ -149,6 +204,22 @@ def page_byline(tree: LexborHTMLParser, site: set[str] | None = None) -> str | N
             name = clean_author(text)
             if name and _is_name(name) and compressed(name) not in (site or set()):
                 return name
+    return None
+
+
+def _item_author(tree: LexborHTMLParser, site: set[str]) -> str | None:
+    """The first microdata author with a name: its `itemprop=name` if it has one (a thread's
+    first post, not the first reply whose markup happens to nest the name)."""
+    for node in tree.css("[itemprop='author']"):
+        named = node.css_first("[itemprop='name']") or node
+        text = named.attributes.get("content") if named.tag in ("meta", "link") else None
+        text = collapse_spaces(unescape(text or named.text(deep=True, separator=" ")))
+        if not (0 < len(text) <= BYLINE_MAX_CHARS) or in_furniture(node):
+            continue
+        # A name element holds a name only: a user name's digits are kept ("luiz4").
+        name = _user_name(text) if named is not node else clean_author(text)
+        if name and _is_name(name) and compressed(name) not in site:
+            return name
     return None
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser
 
 from archiver.extraction.authors import clean_author as clean_author  # extract.py uses it
-from archiver.extraction.authors import find_author, in_furniture
+from archiver.extraction.authors import find_author, in_furniture, thread_json_ld
 from archiver.extraction.dates import normalize_date as normalize_date  # extract.py uses it
 from archiver.extraction.dates import published_date
 from archiver.extraction.titles import headline, is_url, unescape
@@ -97,7 +97,7 @@ def read_metadata(tree: LexborHTMLParser, url: str | None) -> PageMetadata:
     )
     return PageMetadata(
         title=title,
-        author=find_author(tree, metas, ld, site_names),
+        author=find_author(tree, metas, ld or thread_json_ld(objects), site_names),
         published=published_date(tree, metas, ld, objects, url),
         sitename=_first(*site_names, title_site, host_of(url) if url else None),
         language=_declared_language(tree, metas, ld),
