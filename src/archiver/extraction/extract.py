@@ -201,7 +201,7 @@ def _plain(html: str, url: str | None, meta: PageMetadata) -> tuple[list[Block],
     tree = _parse(html)
     remove_questions(tree)
     served = _protect_nbsp(_paragraphs_at_breaks(tree.html or ""))
-    found = _body_blocks(xml_blocks(_trafilatura(served, url, fast=False)), meta)
+    found = _body_blocks(xml_blocks(_trafilatura(served, url, fast=False, links=False)), meta)
     return _candidate(_with_page_links(found, tree))
 
 
@@ -269,8 +269,9 @@ def _check_nesting(html: str) -> None:
         raise ExtractError("parse_error", f"elements nested {deepest} deep (limit {MAX_DEPTH})")
 
 
-def _trafilatura(html: str, url: str | None, *, fast: bool = True) -> Any:
-    """trafilatura's body, without metadata; `fast`: without its own fallback extractors."""
+def _trafilatura(html: str, url: str | None, *, fast: bool = True, links: bool = True) -> Any:
+    """trafilatura's body, without metadata; `fast`: without its own fallback extractors;
+    `links`: with its links marked (they change what trafilatura keeps on some pages)."""
     try:
         doc = trafilatura.bare_extraction(
             html,
@@ -279,7 +280,7 @@ def _trafilatura(html: str, url: str | None, *, fast: bool = True) -> Any:
             with_metadata=False,
             include_comments=False,
             include_tables=True,
-            include_links=True,
+            include_links=links,
             include_images=False,
             deduplicate=False,
         )
