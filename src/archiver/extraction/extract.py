@@ -6,6 +6,7 @@
               ─▶ trafilatura with its fallbacks; the cautiously cleaned page ─▶ best by gate
          ─▶ gate on the extracted text (gate.py); refused? plain trafilatura on the page as
             served, judged the same way ─▶ Article
+    A page declaring itself a forum thread goes straight to that plain candidate.
 
 `extract_article` is the stable entry point for the rest of the code and for outside tools.
 """

@@ -60,9 +60,9 @@ class PageMetadata:
     canonical_url: str | None = None
     image: str | None = None
     tags: tuple[str, ...] = ()
-    # What the page says it is: "discussion" (a JSON-LD DiscussionForumPosting or QAPage: a
-    # forum thread, whose posts are its text), "article" (`og:type` article, a JSON-LD
-    # Article or BlogPosting), or None.
+    # What the page says it is: "discussion" (a DiscussionForumPosting or QAPage, in JSON-LD
+    # or microdata: a forum thread, whose posts are its text), "article" (`og:type` article,
+    # a JSON-LD Article or BlogPosting), or None.
     declared_type: str | None = None
 
 
