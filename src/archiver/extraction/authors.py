@@ -14,6 +14,7 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from archiver.extraction.clean import is_furniture_name
+from archiver.extraction.jsonld import ld_types
 from archiver.extraction.titles import compressed, unescape
 from archiver.text import collapse_spaces
 
@@ -88,9 +89,7 @@ def thread_json_ld(objects: list[dict[str, Any]]) -> dict[str, Any]:
     """A forum thread's JSON-LD (`DiscussionForumPosting`, a Q&A `Question`): its author is the
     thread's, on a page that has no article object."""
     for obj in objects:
-        kinds = obj.get("@type")
-        names = kinds if isinstance(kinds, list) else [kinds]
-        if any(isinstance(k, str) and k.lower() in _THREAD_TYPES for k in names):
+        if ld_types(obj) & _THREAD_TYPES:
             return obj
     return {}
 

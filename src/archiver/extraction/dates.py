@@ -20,6 +20,8 @@ from htmldate.extractors import regex_parse
 from lxml import etree
 from selectolax.lexbor import LexborHTMLParser
 
+from archiver.extraction.jsonld import ld_types
+
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 _SLASHED_YEAR_FIRST = re.compile(r"(?<!\d)(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?!\d)")
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?!\d)")
@@ -137,14 +139,9 @@ def _is_product(metas: dict[str, str], objects: list[dict[str, Any]]) -> bool:
     article or review beside it: a buyer's guide lists products too)."""
     if "product" in metas.get("og:type", "").lower():
         return True
-    kinds = {k.lower() for o in objects for k in _kinds(o)}
+    kinds = frozenset().union(*(ld_types(o) for o in objects))
     story = any(w in k for k in kinds for w in ("article", "posting", "review", "blog"))
     return not story and bool(kinds & {"product", "productgroup"})
-
-
-def _kinds(obj: dict[str, Any]) -> list[str]:
-    kind = obj.get("@type")
-    return [k for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str)]
 
 
 def shown_date(tree: LexborHTMLParser) -> str | None:

@@ -18,6 +18,7 @@ from archiver.extraction.authors import clean_author as clean_author  # extract.
 from archiver.extraction.authors import find_author, in_furniture, thread_json_ld
 from archiver.extraction.dates import normalize_date as normalize_date  # extract.py uses it
 from archiver.extraction.dates import published_date
+from archiver.extraction.jsonld import ld_types
 from archiver.extraction.titles import headline, is_url, unescape
 from archiver.text import collapse_spaces
 from archiver.urls import absolute_url, host_of
@@ -40,7 +41,7 @@ ARTICLE_TYPES = frozenset(
         "liveblogposting",
     }
 )
-DISCUSSION_TYPES = ("discussionforumposting", "qapage")
+DISCUSSION_TYPES = frozenset({"discussionforumposting", "qapage"})
 DISCUSSION_MICRODATA = "[itemtype$='/DiscussionForumPosting' i], [itemtype$='/QAPage' i]"
 _CDATA = re.compile(r"^\s*(?://\s*)?(?:<!\[CDATA\[|<!--)|(?://\s*)?(?:\]\]>|-->)\s*$")
 MAX_HEADINGS = 3
@@ -122,7 +123,7 @@ def _declared_type(
     ld: dict[str, Any],
     objects: list[dict[str, Any]],
 ) -> str | None:
-    if any(_is_type(o, kind) for o in objects for kind in DISCUSSION_TYPES):
+    if any(ld_types(o) & DISCUSSION_TYPES for o in objects):
         return "discussion"
     if tree.css_first(DISCUSSION_MICRODATA) is not None:
         return "discussion"
@@ -154,7 +155,7 @@ def _site_names(
     found = [
         metas.get("og:site_name"),
         _text(publisher.get("name")) if isinstance(publisher, dict) else None,
-        *(_text(o.get("name")) for o in objects if _is_type(o, "website")),
+        *(_text(o.get("name")) for o in objects if "website" in ld_types(o)),
         metas.get("dc.publisher"),
         metas.get("dcterms.publisher"),
         metas.get("application-name"),
@@ -209,15 +210,9 @@ def _json_ld_objects(tree: LexborHTMLParser) -> Iterator[dict[str, Any]]:
 
 def _article_json_ld(objects: list[dict[str, Any]]) -> dict[str, Any]:
     for obj in objects:
-        if any(_is_type(obj, kind) for kind in ARTICLE_TYPES):
+        if ld_types(obj) & ARTICLE_TYPES:
             return obj
     return {}
-
-
-def _is_type(obj: dict[str, Any], kind: str) -> bool:
-    kinds = obj.get("@type")
-    names = kinds if isinstance(kinds, list) else [kinds]
-    return any(isinstance(k, str) and k.lower() == kind for k in names)
 
 
 def _text(value: Any) -> str | None:
