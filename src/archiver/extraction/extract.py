@@ -102,7 +102,7 @@ def _extract(
     meta = read_metadata(tree, url)
     floor = min_words // SHORT_POST_SHARE if meta.declared_type == "article" else min_words
     if meta.declared_type == "discussion" and site_rule is None:
-        return _discussion(html, url, meta, floor, boilerplate)
+        return _judged(*_plain(tree, url, meta), meta, floor, boilerplate)
     if site_rule is not None:
         tree = _apply_site_rule(tree, site_rule)
     page_chars = clean_tree(tree)
@@ -114,16 +114,7 @@ def _extract(
             (blocks, signals), tree, cleaned, html, url, meta, site_rule, page_chars, min_words
         )
     if signals.refusal(min_words) is not None:
-        blocks, signals = _choose([(blocks, signals), _plain(html, url, meta)], floor)
-    return _judged(blocks, signals, meta, floor, boilerplate)
-
-
-def _discussion(
-    html: str, url: str | None, meta: PageMetadata, floor: int, boilerplate: frozenset[str]
-) -> Article:
-    """A forum thread (declared as one): its posts sit in containers named like comments,
-    which our clean-up would remove; trafilatura, as served, knows such pages."""
-    blocks, signals = _plain(html, url, meta)
+        blocks, signals = _choose([(blocks, signals), _plain(_parse(html), url, meta)], floor)
     return _judged(blocks, signals, meta, floor, boilerplate)
 
 
@@ -194,12 +185,15 @@ def _second_opinion(
     return _choose(candidates, min_words)
 
 
-def _plain(html: str, url: str | None, meta: PageMetadata) -> tuple[list[Block], Signals]:
+def _plain(
+    tree: LexborHTMLParser, url: str | None, meta: PageMetadata
+) -> tuple[list[Block], Signals]:
     """The last candidate before a refusal: trafilatura with its own fallbacks on the page as
-    served (its scripts too: its baseline reads a JSON-LD `articleBody`), only the boxes that
-    ask the reader something removed. Our clean-up or the first pass may have taken the story
-    with the furniture; a page is refused only when this is no article either."""
-    tree = _parse(html)
+    served (`tree` as parsed, its scripts too: trafilatura's baseline reads a JSON-LD
+    `articleBody`), only the boxes that ask the reader something removed. Our clean-up or the
+    first pass may have taken the story with the furniture; a page is refused only when this
+    is no article either. A declared forum thread goes here at once: its posts sit in
+    containers named like comments, which our clean-up would remove."""
     remove_questions(tree)
     served = _protect_nbsp(_paragraphs_at_breaks(tree.html or ""))
     found = _body_blocks(xml_blocks(_trafilatura(served, url, fast=False, links=False)), meta)
