@@ -168,6 +168,19 @@ def config_file(tmp_path: Path) -> Path:
     return path
 
 
+def local_config(folder: Path, sources: str, *, archive: str = 'path = "archive.db"') -> Path:
+    """`folder/config.toml` for a run against the loopback server: no pacing, private
+    addresses allowed, extraction in-process; `archive` is the [archive] table's body and
+    `sources` the `[[sources]]` tables."""
+    path = folder / "config.toml"
+    path.write_text(
+        f"[archive]\n{archive}\n[fetch]\nper_host_delay = 0\n"
+        f"allow_private_addresses = true\n[extract]\nworkers = 0\n{sources}",
+        encoding="utf-8",
+    )
+    return path
+
+
 def expected(name: str) -> dict[str, Any]:
     """The expected extraction of fixture page `name`."""
     data: dict[str, Any] = json.loads((PAGES / f"{name}.expected.json").read_text("utf-8"))

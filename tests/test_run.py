@@ -33,7 +33,7 @@ from archiver.urls import host_of
 from archiver.web.fetch import Fetcher
 from archiver.workers import ExtractionPool
 from tests import test_workers
-from tests.conftest import PAGES, FixtureServer, Route, expected
+from tests.conftest import PAGES, FixtureServer, Route, expected, local_config
 
 HTML = {"Content-Type": "text/html"}
 ARTICLES = {
@@ -833,12 +833,8 @@ def test_a_listed_url_that_is_gone_keeps_failing(server: FixtureServer, tmp_path
     """A 404 on a URL the user listed (`urls`) is reported on every run: it is not `gone`."""
     server.routes["/robots.txt"] = Route(200, b"User-agent: *\n", {})
     server.routes["/gone.html"] = Route(404, b"", HTML)
-    config = tmp_path / "config.toml"
-    config.write_text(
-        '[archive]\npath = "archive.db"\n[fetch]\nper_host_delay = 0\n'
-        "allow_private_addresses = true\n[extract]\nworkers = 0\n"
-        f'[[sources]]\nname = "watched"\nurls = ["{server.url("/gone.html")}"]\n',
-        encoding="utf-8",
+    config = local_config(
+        tmp_path, f'[[sources]]\nname = "watched"\nurls = ["{server.url("/gone.html")}"]\n'
     )
     for _ in range(2):
         result = CliRunner().invoke(cli, ["run", "--config", str(config)])

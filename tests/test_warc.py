@@ -25,7 +25,7 @@ from archiver.config import load_config
 from archiver.extraction import extract_article
 from archiver.models import FetchRecord, Page
 from archiver.pipeline import fetch_urls
-from tests.conftest import PAGES, FixtureServer, Route
+from tests.conftest import PAGES, FixtureServer, Route, local_config
 
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 SITE = "https://news.example"
@@ -374,12 +374,10 @@ def test_warc_dir_gets_a_file_per_run(server: FixtureServer, tmp_path: Path) -> 
     """`[archive] warc_dir`: each run writes its own captures as a WARC file there, the
     first run the response, the next one (a 304) a revisit."""
     server.routes["/story"] = Route(200, story(3), {"Content-Type": "text/html"})
-    config = tmp_path / "config.toml"
-    config.write_text(
-        '[archive]\npath = "a.db"\nwarc_dir = "warcs"\n[fetch]\nper_host_delay = 0\n'
-        "allow_private_addresses = true\n[extract]\nworkers = 0\n"
+    config = local_config(
+        tmp_path,
         f'[[sources]]\nname = "watch"\nurls = ["{server.url("/story")}"]\n',
-        encoding="utf-8",
+        archive='path = "a.db"\nwarc_dir = "warcs"',
     )
     for _ in range(2):
         result = CliRunner().invoke(cli, ["run", "--config", str(config)])
@@ -393,12 +391,10 @@ def test_warc_dir_gets_a_file_per_run(server: FixtureServer, tmp_path: Path) -> 
 def test_without_warc_dir_a_run_writes_no_warc(server: FixtureServer, tmp_path: Path) -> None:
     """No `warc_dir`, no WARC file anywhere."""
     server.routes["/story"] = Route(200, story(3), {"Content-Type": "text/html"})
-    config = tmp_path / "config.toml"
-    config.write_text(
-        '[archive]\npath = "a.db"\n[fetch]\nper_host_delay = 0\n'
-        "allow_private_addresses = true\n[extract]\nworkers = 0\n"
+    config = local_config(
+        tmp_path,
         f'[[sources]]\nname = "watch"\nurls = ["{server.url("/story")}"]\n',
-        encoding="utf-8",
+        archive='path = "a.db"',
     )
     assert CliRunner().invoke(cli, ["run", "--config", str(config)]).exit_code == 0
     assert not list(tmp_path.rglob("*.warc*"))
