@@ -840,3 +840,26 @@ def test_a_listed_url_that_is_gone_keeps_failing(server: FixtureServer, tmp_path
         result = CliRunner().invoke(cli, ["run", "--config", str(config)])
         assert result.exit_code == 1 and "gone.html: http_404" in result.stderr
     assert rows(tmp_path / "archive.db", "select kind from url_state where url like '%gone%'") == []
+
+
+def test_the_main_process_of_a_run_never_loads_the_extraction_libraries(
+    server: FixtureServer, tmp_path: Path
+) -> None:
+    """A run with a worker process stores its article while its own process has loaded
+    neither trafilatura nor the language model: those live in the workers."""
+    server.routes["/robots.txt"] = Route(404, b"", {})
+    server.routes["/story"] = Route(200, (PAGES / "blog-comments-en.html").read_bytes(), HTML)
+    config = local_config(tmp_path, f'[[sources]]\nname = "s"\nurls = ["{server.url("/story")}"]\n')
+    config.write_text(config.read_text("utf-8").replace("workers = 0", "workers = 1"), "utf-8")
+    heavy = ("trafilatura", "py3langid", "justext", "htmldate")
+    code = (
+        "import sys\nfrom archiver.cli import cli\n"
+        "try:\n    cli(['run', '--config', sys.argv[1]])\n"
+        f"finally:\n    print(sorted(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(config)], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+    assert rows(tmp_path / "archive.db", "select count(*) from articles") == [(1,)]

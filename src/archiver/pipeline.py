@@ -16,12 +16,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from archiver import archive, schedule
+from archiver import archive, extraction, schedule
 from archiver.archive import Database
 from archiver.discover import unique_candidates
 from archiver.errors import ArchiverError, ExtractError, FetchError
 from archiver.executor import Executor, open_executor
-from archiver.extraction import extract_article
 from archiver.host_queue import HostQueues
 from archiver.models import (
     Article,
@@ -365,11 +364,13 @@ def extract_target(target: str, config: Config) -> Article:
     (`archiver extract`)."""
     path = Path(target)
     if path.is_file():
-        return extract_article(path.read_bytes(), None, min_words=config.extract.min_words)
+        return extraction.extract_article(
+            path.read_bytes(), None, min_words=config.extract.min_words
+        )
     if not is_web_url(target):
         raise ArchiverError(f"{target}: no such file, and not an http(s) URL", url=target)
     page = asyncio.run(fetch_one_page(target, config.fetch))
-    return extract_article(
+    return extraction.extract_article(
         page.html,
         page.final_url,
         min_words=config.extract.min_words,

@@ -40,9 +40,9 @@ from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
+from archiver import extraction
 from archiver.charsets import decode_html
 from archiver.errors import ExtractError
-from archiver.extraction import extract_article
 from archiver.models import RAW_ZLIB_LEVEL, Article, ExtractedPage, RawPage, content_hash
 
 T = TypeVar("T")
@@ -74,6 +74,13 @@ def release_free_memory() -> None:
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+def extract_article(html: str | bytes, url: str | None, **options: Any) -> Article:
+    """`extraction.extract_article`, looked up where it runs: in a worker (whose fork server
+    has loaded it already), so that the main process never imports the extraction
+    libraries."""
+    return extraction.extract_article(html, url, **options)
 
 
 def extract_raw_page(
