@@ -13,7 +13,7 @@ from selectolax.lexbor import LexborHTMLParser
 from archiver.errors import ExtractError, NotAnArticle
 from archiver.extraction.blocks import walk
 from archiver.extraction.clean import clean_tree, is_furniture_name
-from archiver.extraction.extract import _looks_wrong, extract_article
+from archiver.extraction.extract import _looks_wrong, _story_may_be_removed, extract_article
 from archiver.extraction.gate import Signals
 from archiver.models import SiteRule
 from archiver.text import count_words, paragraph_fingerprint
@@ -407,9 +407,10 @@ def test_short_lines_only_are_a_list_but_fifteen_are_a_page() -> None:
     ("words", "links", "longest", "page_chars", "wrong"),
     [
         (300, 0.0, 40, 4_000, False),  # a story, most of the page: trust it
-        (300, 0.7, 40, 4_000, True),  # mostly links
-        (300, 0.0, 12, 4_000, True),  # no paragraph
+        (300, 0.7, 40, 4_000, False),  # mostly links, but most of the page: the gate judges
+        (300, 0.0, 12, 4_000, False),  # no paragraph, but most of the page
         (50, 0.0, 40, 20_000, True),  # a fifth of the page's text or less
+        (50, 0.7, 12, 20_000, True),
     ],
 )
 def test_second_opinion_only_when_the_first_looks_wrong(
@@ -418,6 +419,22 @@ def test_second_opinion_only_when_the_first_looks_wrong(
     """The signals that make a second candidate worth its time."""
     signals = Signals(words, words * 6, links, longest, 5, 0.8, 0.0)
     assert _looks_wrong(signals, page_chars) is wrong
+
+
+@pytest.mark.parametrize(
+    ("first", "page", "kept", "maybe"),
+    [
+        (500, 10_000, 2_000, True),  # a twentieth of the page; the clean-up took 8,000
+        (500, 10_000, 9_800, False),  # the clean-up took less than the candidate holds
+        (1_500, 10_000, 2_000, False),  # 15% of the page: the fallback alone is asked
+    ],
+)
+def test_the_cautious_candidate_only_when_the_story_may_be_gone(
+    first: int, page: int, kept: int, maybe: bool
+) -> None:
+    """Trafilatura on the lightly cleaned page only when the first candidate is a small part
+    of the page and the clean-up removed more than it holds."""
+    assert _story_may_be_removed(first, page, kept) is maybe
 
 
 SHORT_POST = (
