@@ -23,6 +23,8 @@ from collections import Counter
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+Attributes = dict[str, str | None]  # what `LexborNode.attributes` gives: a new dict each time
+
 NEVER_TEXT = [
     "script",
     "style",
@@ -296,9 +298,12 @@ def find_furniture(
     for node in body.css(f"{STRUCTURAL}, figure, [class], [id], [style]"):
         if node.tag in ("body", "main", "article") or node.mem_id in keep:
             continue
-        if node.mem_id in marked_ids or _inside(node, marked_ids) or _in_running_text(node):
+        if node.mem_id in marked_ids or (marked_ids and _inside(node, marked_ids)):
             continue
-        why = _furniture_reason(node, thorough)
+        attrs = node.attributes  # a new dict at each call: read once per element
+        if _in_running_text(node, attrs):
+            continue
+        why = _furniture_reason(node, attrs, thorough)
         if why is None:
             continue
         length = len(node.text(deep=True, strip=True))
@@ -321,10 +326,10 @@ def find_furniture(
     return [node for node, why, _ in found if why not in layout]
 
 
-def _furniture_reason(node: LexborNode, thorough: bool) -> str | None:
-    """Why `node` is furniture: hidden, asks, structure, or `name:<word>`; None if it is not."""
-    attrs = node.attributes
-    if thorough and _is_hidden(node):
+def _furniture_reason(node: LexborNode, attrs: Attributes, thorough: bool) -> str | None:
+    """Why `node` (whose attributes are `attrs`) is furniture: hidden, asks, structure, or
+    `name:<word>`; None if it is not."""
+    if thorough and _is_hidden(attrs):
         return HIDDEN
     if attrs.get("role") in ALWAYS_FURNITURE_ROLES or attrs.get("aria-modal") == "true":
         return ASKS if ASKS in attrs else STRUCTURE
@@ -334,7 +339,7 @@ def _furniture_reason(node: LexborNode, thorough: bool) -> str | None:
         return ASKS if ASKS in attrs else f"name:{word}"
     if not thorough:
         return None
-    if _is_structural(node):
+    if _is_structural(node, attrs):
         return STRUCTURE
     word = furniture_word(names)
     return None if word is None else f"name:{word}"
@@ -359,7 +364,7 @@ def _holders_of_article(body: LexborNode) -> set[int]:
     return held
 
 
-def _in_running_text(node: LexborNode) -> bool:
+def _in_running_text(node: LexborNode, attrs: Attributes) -> bool:
     """A link or span inside a sentence (`<a class="popup">word</a>`) is part of the text,
     whatever it is named; only hiding removes it."""
     parent = node.parent
@@ -367,13 +372,12 @@ def _in_running_text(node: LexborNode) -> bool:
         node.tag in INLINE_TAGS
         and parent is not None
         and parent.tag in TEXT_CONTAINERS
-        and not _is_hidden(node)
+        and not _is_hidden(attrs)
     )
 
 
-def _is_hidden(node: LexborNode) -> bool:
+def _is_hidden(attrs: Attributes) -> bool:
     """Hidden from every reader (until a click opens it; the cautious pass keeps it)."""
-    attrs = node.attributes
     return (
         "hidden" in attrs
         or attrs.get("aria-hidden") == "true"
@@ -381,9 +385,8 @@ def _is_hidden(node: LexborNode) -> bool:
     )
 
 
-def _is_structural(node: LexborNode) -> bool:
+def _is_structural(node: LexborNode, attrs: Attributes) -> bool:
     """Navigation, asides, forms, footers, landmark roles, a picture's figure."""
-    attrs = node.attributes
     if node.tag in ("label", "nav", "aside", "form", "footer"):
         return True
     if node.tag == "figure" and _is_media_figure(node):

@@ -82,9 +82,10 @@ class Signals:
 def character_shares(sample: str) -> tuple[float, float]:
     """Letters, and symbols or control characters, among the non-space characters of `sample`
     ((1.0, 0.0) when there are none)."""
-    visible = [c for c in sample if not c.isspace()]
+    visible = "".join(sample.split())
     if not visible:
         return 1.0, 0.0
-    letters = sum(1 for c in visible if c.isalpha())
-    noise = sum(1 for c in visible if unicodedata.category(c)[0] in "SC")
+    letters = sum(map(str.isalpha, visible))
+    # Letters and digits are never symbols or controls: only the rest is looked up.
+    noise = sum(1 for c in visible if not c.isalnum() and unicodedata.category(c)[0] in "SC")
     return letters / len(visible), noise / len(visible)
