@@ -9,10 +9,9 @@ py3langid inside).
     language  language detection for pages that do not declare theirs
     links     the links of a listing page that a CSS selector picks
 
-
 Its names are loaded when first used (PEP 562): `select_links` needs selectolax alone, and
-the run's main process, which only downloads and writes, never loads trafilatura, lxml,
-py3langid or numpy (their tens of MB live in the workers, which load them once).
+the run's main process, which only downloads and writes, never loads trafilatura, justext,
+htmldate or py3langid (they live in the workers, which load and warm them once).
 """
 
 from __future__ import annotations

@@ -16,9 +16,7 @@ from archiver.errors import NotAnArticle
 from archiver.extraction.blocks import Block
 from archiver.text import count_words
 
-MAX_LINK_SHARE = 0.5  # a candidate that is mostly link text looks wrong
 NAVIGATION_LINK_SHARE = 0.9  # a "body" that is nearly all link text is a list of links
-PARAGRAPH_WORDS = 20  # a paragraph of sentences holds at least this many words
 # More lines than this and none of a sentence's length: a list of teasers, a menu. A short
 # article written in short lines (a service page, a list of links with notes) has fewer.
 SHORT_LINES_ONLY = 20
