@@ -15,7 +15,7 @@ import pytest
 from archiver.errors import ExtractError, NotAnArticle
 from archiver.extraction.extract import extract_article
 from archiver.models import Article, ExtractedPage, FetchRecord, RawPage, content_hash
-from archiver.workers import ExtractionPool, release_free_memory
+from archiver.workers import ExtractionPool, HeapWatch, release_free_memory, resident_mb
 from tests.conftest import PAGES, expected
 
 
@@ -143,3 +143,27 @@ def test_workers_come_warm_from_the_fork_server_and_free_memory_after_a_page() -
     assert loaded and frozen
     assert parent != os.getpid()
     release_free_memory()  # where glibc is, a no-op for the caller's data
+
+
+@pytest.mark.parametrize(
+    ("sizes", "trims"),
+    [
+        ([180, 200, 240, 244], [False, False, False, False]),  # within 64 MB of its first page
+        ([180, 245, 200], [False, True, False]),  # past the margin once: trimmed then
+        ([180, None], [False, True]),  # size unknown: trim, as before there was a margin
+        ([None], [True]),
+    ],
+)
+def test_a_worker_trims_its_heap_only_once_it_has_grown_past_its_margin(
+    sizes: list[int | None], trims: list[bool]
+) -> None:
+    watch = HeapWatch(64)
+    assert [watch.should_trim(size) for size in sizes] == trims
+
+
+def test_the_resident_size_is_read_where_linux_tells_it() -> None:
+    size = resident_mb()
+    if os.path.exists("/proc/self/statm"):
+        assert size is not None and 5 < size < 10_000
+    else:
+        assert size is None
