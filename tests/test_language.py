@@ -24,14 +24,46 @@ def test_detects_the_language_of_a_paragraph(code: str, text: str) -> None:
     assert detect_language(text) == code
 
 
-@pytest.mark.parametrize("text", ["", "Accueil", "Breaking news: markets up"])
+GERMAN = " ".join([TEXTS["de"]] * 3)  # about 60 words
+FRENCH = " ".join([TEXTS["fr"]] * 3)
+MORE = {
+    "he": "מועצת העיר החליטה ביום שלישי בערב לסלול שלושה שבילי אופניים חדשים במרכז העיר, "
+    "פרויקט שהעמותות חיכו לו שנים רבות ועכשיו הוא סוף סוף יוצא לדרך.",  # CLD2 says "iw"
+    "es": "El ayuntamiento aprobó el martes por la noche la creación de tres nuevos carriles "
+    "para bicicletas en el centro, un proyecto que las asociaciones esperaban desde hace años.",
+    "pl": "Rada miasta zdecydowała we wtorek wieczorem o budowie trzech nowych ścieżek "
+    "rowerowych w centrum, na co stowarzyszenia czekały od wielu lat.",
+    "th": "สภาเมืองลงมติเมื่อคืนวันอังคารให้สร้างทางจักรยานใหม่สามเส้นในใจกลางเมือง "
+    "ซึ่งเป็นโครงการที่สมาคมต่างๆ รอคอยมาหลายปี",
+    "ja": "市議会は火曜日の夜、市の中心部に三本の新しい自転車道を作ることを決めた。"
+    "市民団体が何年も前から求めていた計画で、工事は来年の春に始まる予定である。",
+}
+
+
+@pytest.mark.parametrize(("code", "text"), sorted(MORE.items()))
+def test_detects_other_languages_and_scripts_with_todays_codes(code: str, text: str) -> None:
+    """Hebrew by its ISO code (CLD2 says "iw"); Japanese and Thai, written without spaces
+    between words, by their number of characters."""
+    assert detect_language(text) == code
+
+
+def test_control_characters_and_broken_surrogates_do_not_stop_the_guess() -> None:
+    """CLD2 refuses text that is not interchange-valid UTF-8; such characters (a page's
+    stray controls, a lone surrogate from a bad decoding) are blanked before it reads."""
+    text = TEXTS["en"].replace(" ", " \x00\x07\x85", 3) + " \ud800 " + TEXTS["en"]
+    assert detect_language(text) == "en"
+
+
+def test_a_text_in_two_languages_without_a_clear_majority_gives_no_guess() -> None:
+    halves = " ".join([TEXTS["fr"], TEXTS["de"], TEXTS["fr"], TEXTS["de"]])
+    assert detect_language(halves) is None
+    assert detect_language(" ".join([halves, FRENCH, FRENCH])) == "fr"
+
+
+@pytest.mark.parametrize("text", ["", "Accueil", "Breaking news: markets up", "市議会は火曜日の夜"])
 def test_short_text_gives_no_guess(text: str) -> None:
     """A few words are not enough to tell a language."""
     assert detect_language(text) is None
-
-
-GERMAN = " ".join([TEXTS["de"]] * 3)  # about 60 words
-FRENCH = " ".join([TEXTS["fr"]] * 3)
 
 
 @pytest.mark.parametrize(

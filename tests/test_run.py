@@ -851,7 +851,7 @@ def test_the_main_process_of_a_run_never_loads_the_extraction_libraries(
     server.routes["/story"] = Route(200, (PAGES / "blog-comments-en.html").read_bytes(), HTML)
     config = local_config(tmp_path, f'[[sources]]\nname = "s"\nurls = ["{server.url("/story")}"]\n')
     config.write_text(config.read_text("utf-8").replace("workers = 0", "workers = 1"), "utf-8")
-    heavy = ("trafilatura", "py3langid", "justext", "htmldate")
+    heavy = ("trafilatura", "pycld2", "justext", "htmldate")
     code = (
         "import sys\nfrom archiver.cli import cli\n"
         "try:\n    cli(['run', '--config', sys.argv[1]])\n"

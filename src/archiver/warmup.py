@@ -1,7 +1,7 @@
 """Imported by the extraction workers' fork server only (`workers.ExtractionPool`): the one
 module whose import does work, by design, since a fork server's preload can only import.
 
-It loads and warms the extraction libraries once (parsers, the language model, stop lists,
+It loads and warms the extraction libraries once (parsers, stop lists,
 date parsers' tables), then freezes the garbage collector's view of everything loaded, so
 that the workers forked from that server share those pages instead of each building its
 own copy: on real pages a warmed, frozen parent left two forked workers at 222 MB of

@@ -1,5 +1,5 @@
 """Extraction: HTML to article, the only package that parses HTML (selectolax, trafilatura,
-py3langid inside).
+pycld2 inside).
 
     extract   extract_article: decode, clean up, body (a second opinion when needed), metadata
     gate      the article gate: measures of the extracted text and why it is no article
@@ -11,7 +11,7 @@ py3langid inside).
 
 Its names are loaded when first used (PEP 562): `select_links` needs selectolax alone, and
 the run's main process, which only downloads and writes, never loads trafilatura, justext,
-htmldate or py3langid (they live in the workers, which load and warm them once).
+htmldate or pycld2 (they live in the workers, which load and warm them once).
 """
 
 from __future__ import annotations

@@ -23,8 +23,8 @@ SHORT_LINES_ONLY = 20
 LIST_LINE_WORDS = 15
 # Prose in any script is about 80% letters and has almost no symbols or control characters;
 # random bytes decoded as text are about 55% letters and 20% symbols and controls. A table of
-# figures has few letters but no more symbols. (py3langid is no judge here: it names random
-# Latin-1 text "gcf" with full confidence.)
+# figures has few letters but no more symbols. (A language detector is no judge here:
+# py3langid named random Latin-1 text "gcf" with full confidence.)
 PROSE_LETTER_SHARE = 0.7
 NOISE_SHARE = 0.1
 LETTER_SAMPLE = 5000

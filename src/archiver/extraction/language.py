@@ -1,22 +1,42 @@
-"""Tell the language of a text the page does not declare; the only module that imports py3langid.
+"""Tell the language of a text the page does not declare; the only module that imports pycld2.
 
-py3langid loads its small model on first use and keeps it (its own cache, not ours), so the
-first call costs a few milliseconds and the next ones well under one.
+pycld2 is Google's Compact Language Detector 2 (the one Chrome used): its tables are compiled
+into the library, so it loads nothing at run time and its memory is the shared library's,
+mapped from disk and shared by every worker. It replaced py3langid, whose model is 74 MB of
+Python objects in each extraction process tree (and copied into every worker as soon as
+the worker touches them). Measured on trafilatura's text of the 2,209 dev pages, in one run:
+the two named the same language on all 2,183 pages where both named one, each agreed with
+the page's own `<html lang>` on 98.5% of the pages that have one, and pycld2 took a third
+of a millisecond per page against about two for py3langid.
 """
 
 from __future__ import annotations
 
-import math
 import re
 
-import py3langid
+import pycld2
 
 MIN_WORDS = 15  # below this, a guess is noise: a headline or a caption is not enough
 # Overruling what the page declares takes more text than filling a gap does.
 MIN_WORDS_TO_OVERRULE = 50
-MIN_CONFIDENCE = 0.9
+# The detected language must hold this share of the text found to be in some language (CLD2
+# reports each language's percent of the text; names, figures and code are in none).
+MIN_SHARE = 0.6
+# What CLD2 refuses as not "interchange-valid" UTF-8: C0 and C1 controls but for tab, line
+# feed, form feed and carriage return, lone surrogates, and the non-characters.
+_REFUSED = re.compile(
+    "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
+    + "]"
+)
+# CLD2's codes that are not today's ISO 639-1 ones.
+_ISO = {"iw": "he", "jw": "jv"}
 SAMPLE_CHARS = 3000  # the first few paragraphs tell as much as the whole text, faster
 _WORD = re.compile(r"\w+")
+# Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer,
+# Burmese): there a "word" of the pattern above is a whole clause, so their characters are
+# counted instead, two to a word.
+_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff]")
 # The commonest words of a few languages: a tenth of any text in them (about a quarter in
 # running prose), a few percent at most of a text in another.
 _COMMON_WORDS = {
@@ -61,14 +81,16 @@ def _confirms(declared: str, words: list[str]) -> bool:
 def detect_language(text: str) -> str | None:
     """The ISO 639-1 code of `text`'s language, or None when the text is short or ambiguous."""
     sample = text[:SAMPLE_CHARS]
-    if len(_WORD.findall(sample)) < MIN_WORDS:
+    if len(_WORD.findall(sample)) < MIN_WORDS and len(_UNSPACED.findall(sample)) < 2 * MIN_WORDS:
         return None
-    ranked = py3langid.rank(sample)
-    if not ranked:
+    try:
+        _, _, details = pycld2.detect(_REFUSED.sub(" ", sample), isPlainText=True)
+    except pycld2.error:  # what _REFUSED missed: no guess rather than a failed page
         return None
-    best_code, best_score = ranked[0]
-    # rank() gives log-probabilities; the best one's share of the total is its confidence.
-    total = sum(math.exp(score - best_score) for _, score in ranked)
-    if 1.0 / total < MIN_CONFIDENCE:
+    found = [(code, percent) for _, code, percent, _ in details if code != "un" and percent]
+    if not found or found[0][1] < MIN_SHARE * sum(percent for _, percent in found):
         return None
-    return str(best_code)
+    code = str(found[0][0])
+    if code.startswith("xx"):  # a script, not a language
+        return None
+    return _ISO.get(code, code.split("-")[0])
