@@ -5,9 +5,9 @@ into the library, so it loads nothing at run time and its memory is the shared l
 mapped from disk and shared by every worker. It replaced py3langid, whose model is 74 MB of
 Python objects in each extraction process tree (and copied into every worker as soon as
 the worker touches them). Measured on trafilatura's text of the 2,209 dev pages, in one run:
-the two named the same language on all 2,183 pages where both named one, each agreed with
-the page's own `<html lang>` on 98.5% of the pages that have one, and pycld2 took a third
-of a millisecond per page against about two for py3langid.
+the two named the same language on 2,183 of the 2,185 pages where both named one, each
+agreed with the page's own `<html lang>` on 98.5% of the pages that have one (2,012 of
+2,043 against 2,016 of 2,047), and pycld2 took 0.4 ms per page against 2.5 ms.
 """
 
 from __future__ import annotations
