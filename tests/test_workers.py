@@ -161,6 +161,19 @@ def test_a_worker_trims_its_heap_only_once_it_has_grown_past_its_margin(
     assert [watch.should_trim(size) for size in sizes] == trims
 
 
+def test_memory_a_trim_cannot_give_back_raises_the_floor_instead_of_trimming_each_page() -> None:
+    watch = HeapWatch(64)
+    assert not watch.should_trim(180)
+    assert watch.should_trim(260)
+    watch.trimmed(200)  # back under 180 + 64: the floor stays
+    assert watch.floor_mb == 180
+    assert watch.should_trim(250)
+    watch.trimmed(250)  # the worker holds this: trimming again would free nothing
+    assert watch.floor_mb == 250
+    assert not watch.should_trim(255)
+    assert watch.should_trim(320)
+
+
 def test_the_resident_size_is_read_where_linux_tells_it() -> None:
     size = resident_mb()
     if os.path.exists("/proc/self/statm"):

@@ -6,7 +6,7 @@ A worker is handed a page's raw bytes and gives back everything the archive stor
 (`extract_raw_page`): decoding, extraction, hashing and compression all happen there, so
 that the main process only downloads and writes. Workers are forked from a fork server
 that has loaded and warmed the extraction libraries once (`archiver.warmup`): they share
-those pages (the language model, stop lists, parsers' tables) instead of each building its
+those pages (stop lists, parsers' tables) instead of each building its
 own, and a worker that dies is replaced by pebble at once, without the imports. Workers live
 for the whole run; a worker whose resident size has grown well past what it was after its
 first page hands the C heap's free memory back to the system (`release_free_memory`), so
@@ -62,7 +62,9 @@ TRIM_GROWTH_MB = 64
 
 class HeapWatch:
     """When a worker should hand its C heap's free memory back: once its resident size is
-    `growth_mb` past what it was after its first page (its floor)."""
+    `growth_mb` past its floor (its size after its first page, raised when a trim could not
+    bring it back under the margin, so that memory the worker truly holds is not trimmed
+    for in vain after every page)."""
 
     def __init__(self, growth_mb: int = TRIM_GROWTH_MB) -> None:
         self.growth_mb = growth_mb
@@ -76,6 +78,12 @@ class HeapWatch:
             self.floor_mb = resident
         return resident > self.floor_mb + self.growth_mb
 
+    def trimmed(self, resident: int | None) -> None:
+        """Note the resident size after a trim: still past the margin, it is the new floor."""
+        floor = self.floor_mb
+        if resident is not None and floor is not None and resident > floor + self.growth_mb:
+            self.floor_mb = resident
+
 
 _HEAP = HeapWatch()
 
@@ -88,6 +96,7 @@ def _trimmed(function: Callable[..., T], *args: Any, **options: Any) -> T:
     finally:
         if _malloc_trim() is not None and _HEAP.should_trim(resident_mb()):
             release_free_memory()
+            _HEAP.trimmed(resident_mb())
 
 
 def resident_mb() -> int | None:
