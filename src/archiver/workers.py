@@ -100,7 +100,8 @@ def _trimmed(function: Callable[..., T], *args: Any, **options: Any) -> T:
 
 
 def resident_mb() -> int | None:
-    """This process's resident size in MB (Linux's /proc; None elsewhere)."""
+    """This process's resident size in MB (Linux's /proc; None elsewhere). Read by hand: one
+    number from one file, after each page, is not worth psutil as a dependency."""
     try:
         with open("/proc/self/statm", "rb") as statm:
             pages = int(statm.read().split()[1])

@@ -16,6 +16,8 @@ import re
 
 import pycld2
 
+from archiver.text import count_words
+
 MIN_WORDS = 15  # below this, a guess is noise: a headline or a caption is not enough
 # Overruling what the page declares takes more text than filling a gap does.
 MIN_WORDS_TO_OVERRULE = 50
@@ -33,10 +35,6 @@ _REFUSED = re.compile(
 _ISO = {"iw": "he", "jw": "jv"}
 SAMPLE_CHARS = 3000  # the first few paragraphs tell as much as the whole text, faster
 _WORD = re.compile(r"\w+")
-# Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer,
-# Burmese): there a "word" of the pattern above is a whole clause, so their characters are
-# counted instead, two to a word.
-_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff]")
 # The commonest words of a few languages: a tenth of any text in them (about a quarter in
 # running prose), a few percent at most of a text in another.
 _COMMON_WORDS = {
@@ -81,7 +79,7 @@ def _confirms(declared: str, words: list[str]) -> bool:
 def detect_language(text: str) -> str | None:
     """The ISO 639-1 code of `text`'s language, or None when the text is short or ambiguous."""
     sample = text[:SAMPLE_CHARS]
-    if len(_WORD.findall(sample)) < MIN_WORDS and len(_UNSPACED.findall(sample)) < 2 * MIN_WORDS:
+    if count_words(sample) < MIN_WORDS:  # Chinese, Japanese, Thai: two characters a word
         return None
     try:
         _, _, details = pycld2.detect(_REFUSED.sub(" ", sample), isPlainText=True)
