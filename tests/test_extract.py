@@ -13,7 +13,12 @@ from selectolax.lexbor import LexborHTMLParser
 from archiver.errors import ExtractError, NotAnArticle
 from archiver.extraction.blocks import walk
 from archiver.extraction.clean import clean_tree, is_furniture_name
-from archiver.extraction.extract import _looks_wrong, _story_may_be_removed, extract_article
+from archiver.extraction.extract import (
+    _looks_wrong,
+    _paragraphs_at_breaks,
+    _story_may_be_removed,
+    extract_article,
+)
 from archiver.extraction.gate import Signals
 from archiver.models import SiteRule
 from archiver.text import count_words, paragraph_fingerprint
@@ -251,6 +256,22 @@ def test_paragraphs_written_with_breaks_in_a_layout_table() -> None:
     assert len(text.split("\n\n")) == 4
     assert "l'opposition a affirmé que le coût" in text
     assert "Accueil" not in text
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("<div>Premier.<br><br>Second.</div>", "<div>Premier.</p><p>Second.</div>"),
+        ("<div>Un.<BR/> <br>\n<br>Deux.</div>", "<div>Un.</p><p>Deux.</div>"),
+        ("<p>Une ligne<br>la suivante</p>", "<p>Une ligne<br>la suivante</p>"),
+        # Breaks that end an element end nothing that follows: left as they are.
+        ("<p>Fin <span>en gras.<br><br></span></p>", "<p>Fin <span>en gras.<br><br></span></p>"),
+        ("<li>Point.<br><br><br></li>", "<li>Point.<br><br><br></li>"),
+    ],
+)
+def test_paragraphs_at_breaks(html: str, expected: str) -> None:
+    """Two breaks or more between texts end a paragraph; before a closing tag they stay."""
+    assert _paragraphs_at_breaks(html) == expected
 
 
 def test_a_data_table_row_stays_one_line() -> None:
