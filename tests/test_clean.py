@@ -43,6 +43,31 @@ def test_an_accordion_of_hidden_answers_stays() -> None:
     assert "Die Versicherung zahlt" not in cleaned(beside)
 
 
+def test_collapsed_aria_panels_beside_a_longer_story_stay() -> None:
+    """Panels marked up by the ARIA accordion and tabs pattern (a `region` or `tabpanel`, or
+    labelled by their trigger) are the page's text, hidden until a click, even beside a longer
+    visible story; a labelled panel of links is a folded menu and goes, and so does a hidden
+    dialog labelled by its title."""
+    answer = "Le contrat couvre aussi les soins reçus à l'étranger. " * 4
+    panels = [
+        f"<div role='region' aria-hidden='true'><p>{answer} (a)</p></div>",
+        f"<div role='tabpanel' hidden><p>{answer} (b)</p></div>",
+        f"<div aria-labelledby='q3' style='display: none'><p>{answer} (c)</p></div>",
+    ]
+    menu = "".join(f"<a href='/r{i}'>Rubrique numéro {i}</a> " for i in range(8))
+    folded = f"<div aria-labelledby='menu' style='display:none'>{menu}</div>"
+    dialog = (
+        "<div role='dialog' aria-labelledby='t' aria-hidden='true'><p id='t'>Connexion</p>"
+        "<p>Entrez votre adresse pour recevoir nos offres.</p></div>"
+    )
+    html = f"<html><body><main>{STORY * 6}{''.join(panels)}{folded}{dialog}</main></body></html>"
+    page = cleaned(html)
+    assert all(f"{answer} ({k})" in page for k in "abc")
+    assert "Rubrique" not in page and "nos offres" not in page
+    plain = f"<html><body><main>{STORY * 6}<div style='display:none'><p>{answer}</p></div>"
+    assert answer not in cleaned(plain + "</main></body></html>")
+
+
 def test_hidden_attribute_goes() -> None:
     """The `hidden` attribute hides a paragraph from every reader."""
     html = f"<html><body><article>{STORY}<p hidden>Editor's note.</p></article></body></html>"
