@@ -74,6 +74,33 @@ def test_a_declared_date_wins_over_the_shown_one() -> None:
     assert page(body, head).published == "2023-01-05"
 
 
+@pytest.mark.parametrize(
+    ("declared", "url", "day"),
+    [
+        # UTC across midnight: the permalink's day is the publisher's.
+        (
+            "2025-12-19T02:10:00+00:00",
+            "https://blog.example.org/2025/12/18/la-chronique",
+            "2025-12-18",
+        ),
+        ("2024-03-02T23:30:00Z", "https://example.de/2024/3/3/hafen/", "2024-03-03"),
+        ("2025-12-19T02:10:00Z", "https://example.org/item/2025/12/20", "2025-12-20"),
+        # Further apart: an update, an archive's date; the declared day stays.
+        ("2025-12-21T10:00:00Z", "https://blog.example.org/2025/12/18/la-chronique", "2025-12-21"),
+        # No day in the path, or a number that is not one: the declared day.
+        ("2025-12-19T02:10:00Z", "https://example.org/2025/12/chronique", "2025-12-19"),
+        ("2025-12-19T02:10:00Z", "https://example.org/p/2025/13/18/x", "2025-12-19"),
+        ("2025-12-19T02:10:00Z", None, "2025-12-19"),
+    ],
+)
+def test_the_permalinks_day_beside_a_utc_timestamp(
+    declared: str, url: str | None, day: str
+) -> None:
+    """A declared timestamp one day from the day in the URL's path gives the URL's day."""
+    head = f"<meta property='article:published_time' content='{declared}'>"
+    assert page(FILLER, head, url).published == day
+
+
 def test_htmldate_still_reads_a_dated_url() -> None:
     """With no date declared or shown, htmldate's fast search reads the URL's date."""
     url = "https://news.example/2024/05/06/harbour-reopens"

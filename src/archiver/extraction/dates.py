@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 import htmldate
 from htmldate.extractors import regex_parse
@@ -51,6 +52,9 @@ _MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _MONTH_FIRST = re.compile(_MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", re.IGNORECASE)
 _DAY_FIRST = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\.?\s+" + _MONTH + r",?\s+(\d{4})", re.I)
 MIN_YEAR, MAX_YEAR = 1990, 2100
+# A permalink's date: year, month and day as path segments of their own (WordPress and most
+# blog engines). One pattern, where htmldate's URL search would bring its options object.
+_URL_DAY = re.compile(r"/((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})(?:/|$)")
 _YEAR = re.compile(r"(?<!\d)(?:199\d|20[0-9]\d)(?!\d)")
 # A date the page shows beside its headline: a short text fragment ("Updated Dec 4, 2025",
 # "12.12.2025") among the first ones after the headline (a few before it: a kicker, a dateline).
@@ -128,10 +132,24 @@ def published_date(
         *(metas.get(name) for name in MODIFIED_METAS),
     )
     if published or modified:
-        return published or modified
+        return _local_day(published or modified, url)
     if _is_product(metas, objects):
         return None  # a product sheet has no publication date: htmldate would find a price's
     return shown_date(tree) or _htmldate(tree, url)
+
+
+def _local_day(day: str, url: str | None) -> str:
+    """The day in the URL's path (`/2025/12/18/slug`) when the declared day is the next or
+    the previous one: the URL is written in the publisher's time, the declared timestamp is
+    often converted to UTC across midnight. A URL day further away is a different date (an
+    archive's, an event's) and is not taken."""
+    match = _URL_DAY.search(urlsplit(url).path) if url else None
+    if match is None:
+        return day
+    url_day = _valid(int(match[1]), int(match[2]), int(match[3]))
+    if url_day is None or abs((date.fromisoformat(url_day) - date.fromisoformat(day)).days) != 1:
+        return day
+    return url_day
 
 
 def _is_product(metas: dict[str, str], objects: list[dict[str, Any]]) -> bool:
