@@ -69,6 +69,25 @@ def test_decode_html(raw: bytes, http_charset: str | None, text: str, codec: str
     assert decode_html(raw, http_charset) == (text, codec)
 
 
+POLISH = "Kolejne organizacje sprzeciwiają się atakom wymierzonym w fundację. " * 20
+
+
+@pytest.mark.parametrize("label", ['<meta charset="UTF-8">', ""])
+def test_utf8_with_one_broken_byte_stays_utf8(label: str) -> None:
+    """A UTF-8 page with one broken byte is decoded as UTF-8 (that byte becomes U+FFFD), as a
+    browser does: detection took it for mac-latin2 and garbled every letter."""
+    raw = f"{label}<p>{POLISH}</p>".encode() + b"<p>caf\xe9</p>" + f"<p>{POLISH}</p>".encode()
+    text, codec = decode_html(raw)
+    assert codec == "utf-8"
+    assert text == f"{label}<p>{POLISH}</p><p>caf\ufffd</p><p>{POLISH}</p>"
+
+
+def test_latin1_labelled_utf8_is_still_detected() -> None:
+    """A page whose every accented letter is broken as UTF-8 is in another charset."""
+    raw = '<meta charset="utf-8"><p>Les élèves ont été reçus à Noël.</p>'.encode("cp1252")
+    assert decode_html(raw)[1] != "utf-8"
+
+
 def test_charset_from_content_type() -> None:
     """The charset parameter is read from a Content-Type header."""
     assert charset_from_content_type('text/html; charset="UTF-8"') == "UTF-8"

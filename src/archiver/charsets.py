@@ -20,6 +20,9 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _WHATWG_ALIASES = {"latin1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252"}
+_ASCII = bytes(range(128))
+_REPLACEMENT = "\ufffd".encode()
+BROKEN_SHARE = 10  # UTF-8 with fewer broken sequences than a tenth of its non-ASCII bytes
 
 
 def charset_from_content_type(content_type: str | None) -> str | None:
@@ -57,12 +60,26 @@ def decode_html(raw: bytes, http_charset: str | None = None) -> tuple[str, str]:
                 return raw.decode(codec), codec
             except UnicodeDecodeError:
                 continue  # a wrong label: fall through to detection
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    text = _mostly_utf8(raw)
+    if text is not None:
+        return text, "utf-8"
     codec = _detect(raw[:200_000])
     return raw.decode(codec, errors="replace"), codec
+
+
+def _mostly_utf8(raw: bytes) -> str | None:
+    """`raw` as UTF-8 when it is UTF-8 but for a few broken sequences (a byte cut in a
+    template, one pasted Latin-1 character), which become U+FFFD as in a browser; None when
+    a tenth or more of its non-ASCII bytes are broken (it is in another charset). Detection
+    on a page of valid UTF-8 with one bad byte named it mac-latin2: all its letters garbled."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    text = raw.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd") - raw.count(_REPLACEMENT)
+    non_ascii = len(raw.translate(None, _ASCII))
+    return text if broken * BROKEN_SHARE < non_ascii else None
 
 
 def _detect(sample: bytes) -> str:
