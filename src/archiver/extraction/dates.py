@@ -131,8 +131,9 @@ def published_date(
         *(_ld_value(o.get("dateModified")) for o in objects),
         *(metas.get(name) for name in MODIFIED_METAS),
     )
-    if published or modified:
-        return _local_day(published or modified, url)
+    declared = published or modified
+    if declared:
+        return _local_day(declared, url)
     if _is_product(metas, objects):
         return None  # a product sheet has no publication date: htmldate would find a price's
     return shown_date(tree) or _htmldate(tree, url)
