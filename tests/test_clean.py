@@ -68,6 +68,19 @@ def test_collapsed_aria_panels_beside_a_longer_story_stay() -> None:
     assert answer not in cleaned(plain + "</main></body></html>")
 
 
+def test_a_code_comment_is_code() -> None:
+    """A syntax highlighter's comment span inside `<pre><code>` stays (its class says
+    "comment"); a comments block beside the story still goes."""
+    code = (
+        "<pre><code class='hljs'><span class='hljs-comment'># fetch the remote branch</span>\n"
+        "git pull</code></pre>"
+    )
+    comments = "<div class='comments'><p>Great post, thanks!</p></div>"
+    page = cleaned(f"<html><body><article>{STORY}{code}{comments}</article></body></html>")
+    assert "# fetch the remote branch" in page and "git pull" in page
+    assert "Great post" not in page
+
+
 def test_hidden_attribute_goes() -> None:
     """The `hidden` attribute hides a paragraph from every reader."""
     html = f"<html><body><article>{STORY}<p hidden>Editor's note.</p></article></body></html>"

@@ -152,7 +152,11 @@ INLINE_TAGS = frozenset(
     {"a", "span", "em", "strong", "b", "i", "u", "abbr", "cite", "mark", "small", "sub", "sup"}
     | {"time", "code", "q", "dfn", "var", "kbd", "s"}
 )
-TEXT_CONTAINERS = frozenset({"p", "li", "blockquote", "dd", "td", "em", "strong", "b", "i", "q"})
+# Code is text too: a highlighter's `<span class="hljs-comment">` in a `<pre>` is the code's own
+# comment, not a reader's.
+TEXT_CONTAINERS = frozenset(
+    {"p", "li", "blockquote", "dd", "td", "em", "strong", "b", "i", "q", "pre", "code"}
+)
 MOSTLY = 0.4  # never drop an element holding this share of the page's text
 PANEL_LINK_SHARE = 0.5  # a collapsed panel with more link text than this is a folded menu
 # The story's own element: its ancestors are never furniture, whatever their names.
