@@ -11,7 +11,7 @@ from lxml import etree
 from selectolax.lexbor import LexborHTMLParser
 
 from archiver.errors import ExtractError, NotAnArticle
-from archiver.extraction.blocks import walk
+from archiver.extraction.blocks import collapse, walk
 from archiver.extraction.clean import clean_tree, is_furniture_name
 from archiver.extraction.extract import (
     _looks_wrong,
@@ -272,6 +272,22 @@ def test_paragraphs_written_with_breaks_in_a_layout_table() -> None:
 def test_paragraphs_at_breaks(html: str, expected: str) -> None:
     """Two breaks or more between texts end a paragraph; before a closing tag they stay."""
     assert _paragraphs_at_breaks(html) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        ("Cafe\u0301 de la gare", "Café de la gare"),  # a combining accent, composed
+        ("\u0995\u09c1\u09b7\u09cd\u099f\u09bf\u09df\u09be", "কুষ্টিয়া"),  # য় is written in two parts
+        ("Le 14\xa0juillet, l\u2019été", "Le 14\xa0juillet, l\u2019été"),  # typography kept
+        ("Mit\u00adtel\u00adal\u00adter", "Mittelalter"),
+    ],
+)
+def test_text_is_in_nfc(raw: str, text: str) -> None:
+    """Block text is in Unicode NFC: the same letters spelled one way, so that search and
+    quotation find them; non-breaking spaces and typographic quotes stay as published."""
+    assert collapse(raw) == text
+    assert collapse(raw) == collapse(text)
 
 
 def test_a_data_table_row_stays_one_line() -> None:

@@ -4,6 +4,7 @@ become ordered paragraphs, headings, list items and table rows, spaced as a read
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -119,5 +120,8 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
 
 
 def collapse(text: str) -> str:
-    """Spaces collapsed, the non-breaking ones put back, invisible characters dropped."""
-    return collapse_spaces(text.replace(NBSP_MARK, "\xa0").translate(_INVISIBLE))
+    """Spaces collapsed, the non-breaking ones put back, invisible characters dropped, in
+    Unicode NFC (the W3C's form for the web): one spelling for the same letters, so that a
+    search or a quotation finds "য়" or "é" however the page composed it."""
+    text = collapse_spaces(text.replace(NBSP_MARK, "\xa0").translate(_INVISIBLE))
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
