@@ -81,6 +81,20 @@ def test_a_code_comment_is_code() -> None:
     assert "Great post" not in page
 
 
+def test_a_story_in_an_element_named_share_stays() -> None:
+    """An element named like a small widget ("share", "print", "caption") that holds several
+    paragraphs of sentences is the story's container (`<div class="entry share">`) and stays;
+    the share bar inside it, a short one, goes, and so do comments, paragraphs and all."""
+    paragraph = "<p>" + "Am heutigen Tag endet die Amtszeit der Intendantin des Senders. " * 3
+    bar = "<div class='share-buttons'><a href='/f'>Teilen</a> <a href='/t'>Twittern</a></div>"
+    story = f"<div class='entry share'>{(paragraph + '</p>') * 3}{bar}</div>"
+    comments = f"<div class='comments'>{(paragraph + ' Danke!</p>') * 3}</div>"
+    sidebar = f"<div class='column'>{STORY * 4}</div>"
+    page = cleaned(f"<html><body>{story}{comments}{sidebar}</body></html>")
+    assert page.count("endet die Amtszeit") == 9
+    assert "Teilen" not in page and "Danke!" not in page
+
+
 def test_hidden_attribute_goes() -> None:
     """The `hidden` attribute hides a paragraph from every reader."""
     html = f"<html><body><article>{STORY}<p hidden>Editor's note.</p></article></body></html>"

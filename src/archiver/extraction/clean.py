@@ -25,6 +25,8 @@ from collections import Counter
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from archiver.text import count_words
+
 Attributes = dict[str, str | None]  # what `LexborNode.attributes` gives: a new dict each time
 
 NEVER_TEXT = [
@@ -159,6 +161,13 @@ TEXT_CONTAINERS = frozenset(
 )
 MOSTLY = 0.4  # never drop an element holding this share of the page's text
 PANEL_LINK_SHARE = 0.5  # a collapsed panel with more link text than this is a folded menu
+# Words naming small widgets (share bars, print and "to top" buttons, captions): an element so
+# named that holds this many paragraphs of this many words is a container with a modifier
+# class, not the widget. (Comments, related teasers and newsletters do hold paragraphs.)
+_WIDGET_WORDS = """share shares sharing sharedaddy sharebar social socials print caption totop
+scrolltop scrollup backtotop to-top scroll-top"""
+WIDGET_REASONS = frozenset(f"name:{w}" for w in _WIDGET_WORDS.split())
+PROSE_PARAGRAPHS, PROSE_WORDS = 3, 25
 # The story's own element: its ancestors are never furniture, whatever their names.
 ARTICLE_ELEMENTS = "article, [itemprop='articleBody'], [itemprop='articlebody']"
 ARTICLE_MIN_CHARS = 500
@@ -311,7 +320,7 @@ def find_furniture(
         if _in_running_text(node, attrs):
             continue
         why = _furniture_reason(node, attrs, thorough)
-        if why is None:
+        if why is None or (why in WIDGET_REASONS and _holds_prose(node)):
             continue
         length = len(node.text(deep=True, strip=True))
         if why == ASKS or length < MOSTLY * total:
@@ -390,6 +399,19 @@ def _is_hidden(attrs: Attributes) -> bool:
         or attrs.get("aria-hidden") == "true"
         or bool(HIDDEN_STYLE.search(attrs.get("style") or ""))
     )
+
+
+def _holds_prose(node: LexborNode) -> bool:
+    """Whether `node` holds several paragraphs of sentences, which no share bar, print button
+    or caption does (a WordPress `<div class="entry share">` around the story, PostgreSQL's
+    section `SQL-FOR-UPDATE-SHARE`)."""
+    found = 0
+    for paragraph in node.css("p"):
+        if count_words(paragraph.text(deep=True)) >= PROSE_WORDS:
+            found += 1
+            if found >= PROSE_PARAGRAPHS:
+                return True
+    return False
 
 
 def _is_closed_panel(node: LexborNode, attrs: Attributes) -> bool:
