@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from archiver.archive import fetchlog, queries, reextractions, schema, store
+from archiver.archive import fetchlog, queries, record_refused_run, reextractions, schema, store
 from archiver.errors import StoreError
 from archiver.models import Article, FetchRecord, Page
 from archiver.text import shingle_overlap
@@ -318,3 +320,36 @@ def test_reextraction_keeps_what_the_page_no_longer_says(tmp_path: Path) -> None
         "Nouveau titre",
         "Le résumé du flux.",
     )
+
+
+def _open_and_refuse(path: str, barrier: Any, refuse: bool, errors: Any) -> None:
+    barrier.wait()
+    try:
+        db = schema.open_archive(Path(path))
+        if refuse:
+            record_refused_run(db, "another archiver run is using it")
+        db.close()
+    except StoreError as exc:
+        errors.put(str(exc))
+
+
+def test_two_processes_opening_a_new_archive_at_once(tmp_path: Path) -> None:
+    """Two processes that open the same new archive at the same moment (two runs started
+    together: one creates it, the refused one records its refusal) both succeed: turning WAL
+    on and migrating do not wait for SQLite's busy timeout, so opening is queued."""
+    context = multiprocessing.get_context("fork")
+    errors = context.Queue()
+    for i in range(8):
+        path = str(tmp_path / f"archive{i}.db")
+        barrier = context.Barrier(2)
+        procs = [
+            context.Process(target=_open_and_refuse, args=(path, barrier, refuse, errors))
+            for refuse in (False, True)
+        ]
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join()
+            assert proc.exitcode == 0
+    found = [errors.get() for _ in range(errors.qsize())]
+    assert found == []

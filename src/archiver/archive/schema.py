@@ -12,6 +12,8 @@ text). Schema changes are migrations, each in its own transaction; `store`, `sta
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -307,15 +309,39 @@ def open_archive(path: Path) -> Database:
     """Open (creating if needed) the archive at `path`, in WAL mode, migrated to the latest."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        db = Database(conn)
-        db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        db.enable_wal()
-        db.execute("PRAGMA foreign_keys = ON")
-        migrations.apply(db)
+        with _opening(path):
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            db = Database(conn)
+            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            db.enable_wal()
+            db.execute("PRAGMA foreign_keys = ON")
+            migrations.apply(db)
     except (sqlite3.Error, OSError) as exc:
         raise StoreError(f"cannot open archive {path}: {exc}") from exc
     return db
+
+
+@contextmanager
+def _opening(path: Path) -> Iterator[None]:
+    """One process at a time turns WAL on and migrates. Both fail at once, whatever the busy
+    timeout, when another process opens the same archive at that moment: `PRAGMA
+    journal_mode` does not wait for the lock it needs, and sqlite-utils' migrations read and
+    then write in one transaction, which SQLite refuses when another process wrote in
+    between (two `archiver run`s started together: the refused one records its refusal while
+    the other creates the archive). A blocking flock on `<archive>.open-lock`, held for the
+    opening only, queues them; where that file cannot be created (a read-only folder) the
+    archive is opened without it."""
+    try:
+        fd = os.open(path.with_name(path.name + ".open-lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        fd = None
+    try:
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)  # closing the descriptor releases the lock
 
 
 def schema_sql(db: Database) -> str:
